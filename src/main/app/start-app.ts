@@ -1,0 +1,58 @@
+import type * as ElectronModule from 'electron';
+import { Engine } from '../engine';
+import { forwardEvents, registerIpc, trustedSender } from './ipc';
+import { appLocations, appUrlCheck, loadApp, lockDown, windowOptions } from './window';
+
+type Electron = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain'>;
+
+/**
+ * The desktop app's wiring, with Electron passed in so it can be tested in plain Node.
+ * One instance only: a second launch focuses the first window.
+ */
+export async function startApp(electron: Electron, mainDir: string): Promise<{ quit: () => Promise<void> } | null> {
+  const { app, BrowserWindow, ipcMain } = electron;
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  await app.whenReady();
+
+  const engine = new Engine({ dataDir: app.getPath('userData'), transport: 'electron' });
+  const locations = appLocations(mainDir);
+  const isAppUrl = appUrlCheck(locations);
+  let window: ElectronModule.BrowserWindow | null = null;
+  const contents = () => (window && !window.isDestroyed() ? window.webContents : null);
+
+  const unregister = registerIpc(ipcMain, engine, trustedSender(contents, isAppUrl));
+  const stopEvents = forwardEvents(engine, contents);
+
+  const open = async () => {
+    window = new BrowserWindow(windowOptions(locations));
+    lockDown(window.webContents, isAppUrl);
+    window.once('ready-to-show', () => window?.show());
+    window.on('closed', () => (window = null));
+    await loadApp(window, locations);
+  };
+
+  app.on('second-instance', () => {
+    if (!window) return void open();
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  app.on('activate', () => {
+    if (!window) void open();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  const quit = async () => {
+    unregister();
+    stopEvents();
+    await engine.close();
+  };
+  app.on('will-quit', () => void quit());
+  await open();
+  return { quit };
+}
+
