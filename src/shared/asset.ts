@@ -4,16 +4,7 @@
  */
 
 export type AssetKind =
-  | 'photo'
-  | 'video'
-  | 'live'
-  | 'screenshot'
-  | 'slomo'
-  | 'timelapse'
-  | 'screen-recording'
-  | 'burst'
-  | 'raw'
-  | 'other';
+  'photo' | 'video' | 'live' | 'screenshot' | 'slomo' | 'timelapse' | 'screen-recording' | 'burst' | 'raw' | 'other';
 
 /** The role a file plays inside an asset. */
 export type ResourceRole =

@@ -13,7 +13,11 @@ export * from './contract-names';
 
 // ---------- building blocks ----------
 
-const udid = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'a UDID has only letters, digits and dashes');
+const udid = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9-]+$/, 'a UDID has only letters, digits and dashes');
 const id = z.string().min(1).max(128);
 /** A local calendar day as yyyy-mm-dd (the capture date where the photo was taken). */
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is written yyyy-mm-dd');
@@ -171,8 +175,7 @@ export type EngineApi = { [M in MethodName]: (args: MethodArgs<M>) => Promise<Me
 
 /** Every reply on either transport: a result, or an error the UI can show. */
 export type Reply<T = unknown> =
-  | { ok: true; result: T }
-  | { ok: false; error: { code: string; message: string; hint: string } };
+  { ok: true; result: T } | { ok: false; error: { code: string; message: string; hint: string } };
 
 export interface EventMessage<E extends EventName = EventName> {
   event: E;

@@ -11,7 +11,10 @@ export async function startCli(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; first: Record<string, unknown>; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, ['bin/rollkeeper.js', ...args, '--json'], { cwd: ROOT, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['bin/rollkeeper.js', ...args, '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   child.stderr?.on('data', (c) => (stderr += c));
   const lines = createInterface({ input: child.stdout! });

@@ -18,7 +18,10 @@ export class UntrustedSenderError extends RollkeeperError {
  */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
-export function trustedSender(getWindowContents: () => WebContents | null, isAppUrl: (url: string) => boolean): SenderCheck {
+export function trustedSender(
+  getWindowContents: () => WebContents | null,
+  isAppUrl: (url: string) => boolean,
+): SenderCheck {
   return (event) => {
     const contents = getWindowContents();
     const frame = event.senderFrame;

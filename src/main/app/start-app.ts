@@ -55,4 +55,3 @@ export async function startApp(electron: Electron, mainDir: string): Promise<{ q
   await open();
   return { quit };
 }
-

@@ -46,7 +46,11 @@ export class UsageError extends RollkeeperError {
 }
 
 /** Reads a numeric option, or throws UsageError naming it. */
-export function intOption(value: unknown, name: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
+export function intOption(
+  value: unknown,
+  name: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER } = {},
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) {

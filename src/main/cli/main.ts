@@ -12,7 +12,6 @@ const GLOBAL_OPTIONS: OptionSpec = {
   'data-dir': { type: 'string' },
 };
 
-
 export function generalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
@@ -53,8 +52,8 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
 
   if (!command) {
     const { values } = safeParse(argv, GLOBAL_OPTIONS, false);
-    if (values?.version) return print(stdout, version()), 0;
-    if (first === undefined || first === 'help' || values?.help) return print(stdout, generalHelp()), 0;
+    if (values?.version) return (print(stdout, version()), 0);
+    if (first === undefined || first === 'help' || values?.help) return (print(stdout, generalHelp()), 0);
     print(stderr, `rollkeeper: unknown command "${first}"\n\n${generalHelp()}`);
     return 2;
   }
@@ -65,7 +64,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     return 2;
   }
   const { values, positionals } = parsed;
-  if (values.help) return print(stdout, command.usage), 0;
+  if (values.help) return (print(stdout, command.usage), 0);
 
   const json = values.json === true;
   const controller = new AbortController();
@@ -111,7 +110,11 @@ function safeParse(args: string[], options: OptionSpec, allowPositionals: boolea
     const { values, positionals } = parseArgs({ args, options, allowPositionals, strict: true });
     return { values: values as Record<string, string | boolean | undefined>, positionals, error: undefined };
   } catch (error) {
-    return { values: {} as Record<string, string | boolean | undefined>, positionals: [], error: (error as Error).message };
+    return {
+      values: {} as Record<string, string | boolean | undefined>,
+      positionals: [],
+      error: (error as Error).message,
+    };
   }
 }
 

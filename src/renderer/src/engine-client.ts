@@ -76,7 +76,14 @@ function webSocketClient(url: string): EngineClient {
       ws.onclose = () => {
         socket = null;
         for (const [id, call] of pending) {
-          call.resolve({ ok: false, error: { code: 'transport.closed', message: 'Lost the connection to Rollkeeper.', hint: 'Check that "rollkeeper serve" is still running.' } });
+          call.resolve({
+            ok: false,
+            error: {
+              code: 'transport.closed',
+              message: 'Lost the connection to Rollkeeper.',
+              hint: 'Check that "rollkeeper serve" is still running.',
+            },
+          });
           pending.delete(id);
         }
         setTimeout(() => (opened = connect()), retryMs);

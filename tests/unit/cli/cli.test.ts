@@ -11,7 +11,12 @@ async function run(argv: string[]) {
   let err = '';
   stdout.on('data', (c) => (out += c));
   stderr.on('data', (c) => (err += c));
-  const code = await main(argv, { stdout, stderr, env: { ROLLKEEPER_DATA_DIR: '/nonexistent' }, signal: new AbortController().signal });
+  const code = await main(argv, {
+    stdout,
+    stderr,
+    env: { ROLLKEEPER_DATA_DIR: '/nonexistent' },
+    signal: new AbortController().signal,
+  });
   return { code, out, err };
 }
 
@@ -40,7 +45,7 @@ describe('rollkeeper CLI', () => {
     expect(badPort.err).toContain('--port takes a whole number');
   });
 
-  it('shows one command\'s help', async () => {
+  it("shows one command's help", async () => {
     const { code, out } = await run(['serve', '--help']);
     expect(code).toBe(0);
     expect(out).toContain('--host');

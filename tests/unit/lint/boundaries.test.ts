@@ -19,19 +19,32 @@ describe('import boundaries (eslint, as CI runs it)', () => {
   });
 
   it('fail when the renderer imports Node or the preload', async () => {
-    expect(await boundaryErrors('src/renderer/src/probe.ts', "import fs from 'node:fs';\nexport const f = fs;\n")).toHaveLength(1);
     expect(
-      await boundaryErrors('src/renderer/src/probe.ts', "import { buildBridge } from '../../preload/bridge';\nexport const b = buildBridge;\n"),
+      await boundaryErrors('src/renderer/src/probe.ts', "import fs from 'node:fs';\nexport const f = fs;\n"),
+    ).toHaveLength(1);
+    expect(
+      await boundaryErrors(
+        'src/renderer/src/probe.ts',
+        "import { buildBridge } from '../../preload/bridge';\nexport const b = buildBridge;\n",
+      ),
     ).toHaveLength(1);
   });
 
   it('fail when shared imports anything but itself and zod', async () => {
     expect(
-      await boundaryErrors('src/shared/probe.ts', "import { Engine } from '../main/engine';\nexport const e = Engine;\n"),
+      await boundaryErrors(
+        'src/shared/probe.ts',
+        "import { Engine } from '../main/engine';\nexport const e = Engine;\n",
+      ),
     ).toHaveLength(1);
-    expect(await boundaryErrors('src/shared/probe.ts', "import path from 'node:path';\nexport const p = path;\n")).toHaveLength(1);
     expect(
-      await boundaryErrors('src/shared/probe.ts', "import { z } from 'zod';\nimport { METHOD_NAMES } from './contract-names';\nexport const x = [z, METHOD_NAMES];\n"),
+      await boundaryErrors('src/shared/probe.ts', "import path from 'node:path';\nexport const p = path;\n"),
+    ).toHaveLength(1);
+    expect(
+      await boundaryErrors(
+        'src/shared/probe.ts',
+        "import { z } from 'zod';\nimport { METHOD_NAMES } from './contract-names';\nexport const x = [z, METHOD_NAMES];\n",
+      ),
     ).toHaveLength(0);
   });
 
@@ -40,7 +53,10 @@ describe('import boundaries (eslint, as CI runs it)', () => {
       await boundaryErrors('src/main/probe.ts', "import { App } from '../renderer/src/App';\nexport const a = App;\n"),
     ).toHaveLength(1);
     expect(
-      await boundaryErrors('src/renderer/src/probe.ts', "import type { Device } from '../../shared/contract';\nexport type D = Device;\n"),
+      await boundaryErrors(
+        'src/renderer/src/probe.ts',
+        "import type { Device } from '../../shared/contract';\nexport type D = Device;\n",
+      ),
     ).toHaveLength(0);
   });
 });

@@ -97,7 +97,10 @@ describe('rollkeeper serve: HTTP + WebSocket transport', () => {
     ws.send(JSON.stringify({ id: 1, method: 'settings.update', args: { autoBackup: true } }));
     ws.send(JSON.stringify({ id: 2, method: 'settings.update', args: { autoBackup: 'yes' } }));
     await expect.poll(() => replies.length).toBe(2);
-    expect(replies).toContainEqual({ id: 1, reply: { ok: true, result: expect.objectContaining({ autoBackup: true }) } });
+    expect(replies).toContainEqual({
+      id: 1,
+      reply: { ok: true, result: expect.objectContaining({ autoBackup: true }) },
+    });
     expect(replies).toContainEqual({
       id: 2,
       reply: { ok: false, error: expect.objectContaining({ code: 'contract.invalid-arguments' }) },

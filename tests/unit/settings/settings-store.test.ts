@@ -21,7 +21,10 @@ describe('SettingsStore', () => {
   it('names the file and what to do when it is damaged', async () => {
     const store = new SettingsStore(dir.dir);
     await writeFile(store.file, '{ not json');
-    await expect(store.get()).rejects.toMatchObject({ code: 'settings.unreadable', hint: expect.stringContaining('delete') });
+    await expect(store.get()).rejects.toMatchObject({
+      code: 'settings.unreadable',
+      hint: expect.stringContaining('delete'),
+    });
     expect(await readFile(store.file, 'utf8')).toBe('{ not json');
   });
 });

@@ -23,7 +23,13 @@ describe('engine contract', () => {
     ]) {
       expect(METHOD_NAMES).toContain(name);
     }
-    for (const name of ['device.attached', 'device.detached', 'device.state', 'backup.progress', 'asset.stateChanged']) {
+    for (const name of [
+      'device.attached',
+      'device.detached',
+      'device.state',
+      'backup.progress',
+      'asset.stateChanged',
+    ]) {
       expect(EVENT_NAMES).toContain(name);
     }
   });

@@ -1,5 +1,7 @@
 import type { Command } from '../command';
+import { devicesCommand } from './devices';
 import { serveCommand } from './serve';
+import { simulateCommand } from './simulate';
 
 /** Every `rollkeeper` command, in the order `--help` lists them. Add only commands that work. */
-export const commands: Command[] = [serveCommand];
+export const commands: Command[] = [serveCommand, devicesCommand, simulateCommand];

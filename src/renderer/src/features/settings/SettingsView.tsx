@@ -44,7 +44,9 @@ export function SettingsView() {
             placeholder="/Volumes/NAS/Photos"
             onChange={(e) => setFolder(e.target.value)}
           />
-          <small className="muted">A folder on this computer or a mounted NAS. Photos are kept by year and month.</small>
+          <small className="muted">
+            A folder on this computer or a mounted NAS. Photos are kept by year and month.
+          </small>
         </label>
         <label className="checkbox">
           <input type="checkbox" checked={autoBackup} onChange={(e) => setAutoBackup(e.target.checked)} />
