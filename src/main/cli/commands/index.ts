@@ -1,7 +1,5 @@
 import type { Command } from '../command';
-import { devicesCommand } from './devices';
 import { serveCommand } from './serve';
-import { simulateCommand } from './simulate';
 
 /** Every `rollkeeper` command, in the order `--help` lists them. Add only commands that work. */
-export const commands: Command[] = [serveCommand, devicesCommand, simulateCommand];
+export const commands: Command[] = [serveCommand];
