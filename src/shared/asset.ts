@@ -61,3 +61,9 @@ export interface Asset {
   originalName: string;
   resources: ResourceOnDevice[];
 }
+
+/**
+ * The state of one file's copy on one destination (the state machine is in
+ * main/catalog/copy-state.ts): `verified` means written, read back and hashed equal.
+ */
+export type CopyState = 'unknown' | 'copying' | 'copied' | 'verified' | 'failed' | 'missing';
