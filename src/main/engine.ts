@@ -1,7 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { EngineApi, EventMessage, EventName, EventPayload, MethodArgs, MethodResult } from '../shared/contract';
-import { RollkeeperError } from '../shared/errors';
+import { RollkeeperError, type SerializedError, serializeError } from '../shared/errors';
+import { Catalog } from './catalog/database';
+import type { DeviceWatcher } from './device/device-watcher';
 import { SettingsStore } from './settings/settings-store';
+import { TimelineView } from './timeline-view';
 import { version } from './version';
 
 /** A call whose subsystem is not built yet: said plainly instead of pretending. */
@@ -15,6 +18,8 @@ export class NotAvailableError extends RollkeeperError {
 export interface EngineOptions {
   dataDir: string;
   transport: 'electron' | 'websocket';
+  /** Where phones come from (usbmuxd's hot-plug events); none in tests that need no phone. */
+  watcher?: DeviceWatcher;
 }
 
 /**
@@ -24,9 +29,26 @@ export interface EngineOptions {
 export class Engine implements EngineApi {
   private readonly emitter = new EventEmitter();
   private readonly settings: SettingsStore;
+  private deviceProblem: SerializedError | null = null;
+  private catalogHandle: Catalog | undefined;
+  private timelineView: TimelineView | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.settings = new SettingsStore(options.dataDir);
+    const watcher = options.watcher;
+    if (watcher) {
+      watcher.on('attached', (session) => this.emit('device.attached', session.info));
+      watcher.on('changed', (session) => this.emit('device.state', session.info));
+      watcher.on('detached', (session) => this.emit('device.detached', { udid: session.udid }));
+      // usbmuxd missing or gone: kept for the UI (the watcher retries by itself).
+      watcher.on('error', (error) => (this.deviceProblem = serializeError(error)));
+      watcher.on('listening', () => (this.deviceProblem = null));
+    }
+  }
+
+  /** Starts watching for phones. Never throws when usbmuxd is absent: the watcher keeps retrying. */
+  async start(): Promise<void> {
+    await this.options.watcher?.start();
   }
 
   /** Subscribe to every event; returns the unsubscribe function. */
@@ -39,24 +61,42 @@ export class Engine implements EngineApi {
     this.emitter.emit('event', { event, payload } satisfies EventMessage<E>);
   }
 
+  /** The catalog in the data folder, opened (and migrated) on first use. */
+  get catalog(): Catalog {
+    this.catalogHandle ??= Catalog.openInDataDir(this.options.dataDir);
+    return this.catalogHandle;
+  }
+
+  private get timeline(): TimelineView {
+    this.timelineView ??= new TimelineView(this.catalog, () => undefined);
+    return this.timelineView;
+  }
+
   async close(): Promise<void> {
+    this.options.watcher?.stop();
+    this.catalogHandle?.close();
     this.emitter.removeAllListeners();
   }
 
   async 'app.info'(): Promise<MethodResult<'app.info'>> {
-    return { version: version(), dataDir: this.options.dataDir, transport: this.options.transport };
+    return {
+      version: version(),
+      dataDir: this.options.dataDir,
+      transport: this.options.transport,
+      deviceProblem: this.deviceProblem,
+    };
   }
 
   async 'devices.list'(): Promise<MethodResult<'devices.list'>> {
-    return [];
+    return (this.options.watcher?.sessions() ?? []).filter((s) => s.connected).map((s) => s.info);
   }
 
-  async 'timeline.buckets'(_args: MethodArgs<'timeline.buckets'>): Promise<MethodResult<'timeline.buckets'>> {
-    return [];
+  async 'timeline.buckets'(args: MethodArgs<'timeline.buckets'>): Promise<MethodResult<'timeline.buckets'>> {
+    return this.timeline.buckets(args);
   }
 
-  async 'timeline.page'(_args: MethodArgs<'timeline.page'>): Promise<MethodResult<'timeline.page'>> {
-    return { items: [], nextCursor: null };
+  async 'timeline.page'(args: MethodArgs<'timeline.page'>): Promise<MethodResult<'timeline.page'>> {
+    return this.timeline.page(args);
   }
 
   async 'settings.get'(): Promise<MethodResult<'settings.get'>> {

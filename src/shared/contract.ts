@@ -22,7 +22,7 @@ const id = z.string().min(1).max(128);
 /** A local calendar day as yyyy-mm-dd (the capture date where the photo was taken). */
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day is written yyyy-mm-dd');
 
-export const deviceStateSchema = z.enum(['trust-pending', 'locked', 'ready', 'disconnected', 'error']);
+export const deviceStateSchema = z.enum(['connecting', 'trust-pending', 'locked', 'ready', 'disconnected', 'error']);
 
 export const deviceSchema = z.object({
   udid,
@@ -90,7 +90,13 @@ const empty = z.object({}).strict();
 export const methods = {
   'app.info': {
     args: empty,
-    result: z.object({ version: z.string(), dataDir: z.string(), transport: z.enum(['electron', 'websocket']) }),
+    result: z.object({
+      version: z.string(),
+      dataDir: z.string(),
+      transport: z.enum(['electron', 'websocket']),
+      /** Why phones cannot be seen right now (usbmuxd not running …), or null. */
+      deviceProblem: z.object({ code: z.string(), message: z.string(), hint: z.string() }).nullable(),
+    }),
   },
   'devices.list': { args: empty, result: z.array(deviceSchema) },
   'timeline.buckets': {

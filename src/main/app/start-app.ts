@@ -1,4 +1,5 @@
 import type * as ElectronModule from 'electron';
+import { DeviceWatcher } from '../device/device-watcher';
 import { Engine } from '../engine';
 import { forwardEvents, registerIpc, trustedSender } from './ipc';
 import { appLocations, appUrlCheck, loadApp, lockDown, windowOptions } from './window';
@@ -9,7 +10,12 @@ type Electron = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain'>
  * The desktop app's wiring, with Electron passed in so it can be tested in plain Node.
  * One instance only: a second launch focuses the first window.
  */
-export async function startApp(electron: Electron, mainDir: string): Promise<{ quit: () => Promise<void> } | null> {
+export async function startApp(
+  electron: Electron,
+  mainDir: string,
+  /** Phones come from usbmuxd by default; tests pass null (no phone) or a watcher on a simulator. */
+  watcher: DeviceWatcher | null = new DeviceWatcher(),
+): Promise<{ quit: () => Promise<void> } | null> {
   const { app, BrowserWindow, ipcMain } = electron;
   if (!app.requestSingleInstanceLock()) {
     app.quit();
@@ -17,7 +23,7 @@ export async function startApp(electron: Electron, mainDir: string): Promise<{ q
   }
   await app.whenReady();
 
-  const engine = new Engine({ dataDir: app.getPath('userData'), transport: 'electron' });
+  const engine = new Engine({ dataDir: app.getPath('userData'), transport: 'electron', watcher: watcher ?? undefined });
   const locations = appLocations(mainDir);
   const isAppUrl = appUrlCheck(locations);
   let window: ElectronModule.BrowserWindow | null = null;
@@ -53,5 +59,6 @@ export async function startApp(electron: Electron, mainDir: string): Promise<{ q
   };
   app.on('will-quit', () => void quit());
   await open();
+  await engine.start();
   return { quit };
 }

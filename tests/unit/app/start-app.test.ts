@@ -35,7 +35,7 @@ describe('the Electron shell wiring (stand-in electron)', () => {
 
   it('opens one window with every security default on and the sandboxed preload', async () => {
     const app = new FakeApp(true, data.dir);
-    await startApp(electron(app, new FakeIpcMain()), MAIN_DIR);
+    await startApp(electron(app, new FakeIpcMain()), MAIN_DIR, null);
     expect(FakeBrowserWindow.created).toHaveLength(1);
     const [window] = FakeBrowserWindow.created;
     expect(window.options.webPreferences).toMatchObject({
@@ -53,7 +53,7 @@ describe('the Electron shell wiring (stand-in electron)', () => {
   });
 
   it('refuses to navigate the window away from the app', async () => {
-    await startApp(electron(new FakeApp(true, data.dir), new FakeIpcMain()), MAIN_DIR);
+    await startApp(electron(new FakeApp(true, data.dir), new FakeIpcMain()), MAIN_DIR, null);
     const contents = FakeBrowserWindow.created[0].webContents;
     let prevented = false;
     contents.emit('will-navigate', { preventDefault: () => (prevented = true) }, 'https://evil.example/');
@@ -62,19 +62,19 @@ describe('the Electron shell wiring (stand-in electron)', () => {
 
   it('quits a second instance and focuses the first window instead', async () => {
     const second = new FakeApp(false, data.dir);
-    expect(await startApp(electron(second, new FakeIpcMain()), MAIN_DIR)).toBeNull();
+    expect(await startApp(electron(second, new FakeIpcMain()), MAIN_DIR, null)).toBeNull();
     expect(second.quitCalled).toBe(true);
     expect(FakeBrowserWindow.created).toHaveLength(0);
 
     const first = new FakeApp(true, data.dir);
-    await startApp(electron(first, new FakeIpcMain()), MAIN_DIR);
+    await startApp(electron(first, new FakeIpcMain()), MAIN_DIR, null);
     first.emit('second-instance');
     expect(FakeBrowserWindow.created[0].focused).toBe(1);
   });
 
   it('answers the contract over IPC from its own window, keeping settings in userData', async () => {
     const ipc = new FakeIpcMain();
-    await startApp(electron(new FakeApp(true, data.dir), ipc), MAIN_DIR);
+    await startApp(electron(new FakeApp(true, data.dir), ipc), MAIN_DIR, null);
     expect([...ipc.handlers.keys()].sort()).toEqual(METHOD_NAMES.map((m) => IPC_CALL_PREFIX + m).sort());
     const contents = FakeBrowserWindow.created[0].webContents;
     expect(await invoke(ipc, 'app.info', {}, contents)).toMatchObject({
@@ -89,7 +89,7 @@ describe('the Electron shell wiring (stand-in electron)', () => {
 
   it('rejects calls with invalid arguments', async () => {
     const ipc = new FakeIpcMain();
-    await startApp(electron(new FakeApp(true, data.dir), ipc), MAIN_DIR);
+    await startApp(electron(new FakeApp(true, data.dir), ipc), MAIN_DIR, null);
     const contents = FakeBrowserWindow.created[0].webContents;
     const reply = await invoke(ipc, 'timeline.page', { limit: 'all' }, contents);
     expect(reply).toMatchObject({ ok: false, error: { code: 'contract.invalid-arguments' } });
@@ -97,7 +97,7 @@ describe('the Electron shell wiring (stand-in electron)', () => {
 
   it('rejects calls from any other sender or from a page that is not ours', async () => {
     const ipc = new FakeIpcMain();
-    await startApp(electron(new FakeApp(true, data.dir), ipc), MAIN_DIR);
+    await startApp(electron(new FakeApp(true, data.dir), ipc), MAIN_DIR, null);
     const ours = FakeBrowserWindow.created[0].webContents;
     const stranger = new FakeBrowserWindow({}).webContents;
     stranger.mainFrame.url = ours.mainFrame.url;

@@ -1,5 +1,8 @@
 import type { Command } from '../command';
+import { devicesCommand } from './devices';
+import { makeCameraRollCommand } from './make-camera-roll';
 import { serveCommand } from './serve';
+import { simulateCommand } from './simulate';
 
 /** Every `rollkeeper` command, in the order `--help` lists them. Add only commands that work. */
-export const commands: Command[] = [serveCommand];
+export const commands: Command[] = [serveCommand, devicesCommand, simulateCommand, makeCameraRollCommand];

@@ -3,6 +3,7 @@ import type { Device } from '../../../../shared/contract';
 import { useEngine, useEngineQuery } from '../../engine-context';
 
 const STATE_LABEL: Record<Device['state'], string> = {
+  connecting: 'Connecting…',
   'trust-pending': 'Waiting for Trust',
   locked: 'Locked',
   ready: 'Ready',
@@ -10,11 +11,31 @@ const STATE_LABEL: Record<Device['state'], string> = {
   error: 'Problem',
 };
 
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
 /** The phones attached now, kept fresh by device events. */
 export function DevicePanel() {
   const engine = useEngine();
   const devices = useEngineQuery('devices.list', {});
+  const info = useEngineQuery('app.info', {});
   const { reload } = devices;
+  const reloadInfo = info.reload;
+  const noPhone = devices.data?.length === 0;
+  // usbmuxd can start or stop at any time and sends nothing then: look again while no phone shows.
+  useEffect(() => {
+    if (!noPhone) return;
+    const timer = setInterval(reloadInfo, 3000);
+    return () => clearInterval(timer);
+  }, [noPhone, reloadInfo]);
   useEffect(() => {
     const offs = [
       engine.on('device.attached', reload),
@@ -28,8 +49,11 @@ export function DevicePanel() {
     <section className="devices" aria-label="Phones">
       <h2>Phones</h2>
       {devices.error && <p className="error">{devices.error.message}</p>}
-      {devices.data?.length === 0 && (
-        <p className="muted">Connect your iPhone with a cable, unlock it, and tap Trust if it asks.</p>
+      {noPhone && <p className="muted">Connect your iPhone with a cable, unlock it, and tap Trust if it asks.</p>}
+      {noPhone && info.data?.deviceProblem && (
+        <p className="device-problem" role="status">
+          {info.data.deviceProblem.message} {info.data.deviceProblem.hint}
+        </p>
       )}
       <ul>
         {devices.data?.map((d) => (
@@ -38,6 +62,11 @@ export function DevicePanel() {
             <span>
               {d.model} · iOS {d.iosVersion} · {d.connection === 'usb' ? 'USB' : 'Wi-Fi'}
             </span>
+            {d.storage && (
+              <span className="muted">
+                {formatBytes(d.storage.freeBytes)} free of {formatBytes(d.storage.totalBytes)}
+              </span>
+            )}
             <span className="device-state">{STATE_LABEL[d.state]}</span>
             {d.message && <span className="device-message">{d.message}</span>}
           </li>

@@ -1,0 +1,325 @@
+/**
+ * AFC read benchmark: one simulator (in its own process), the same files, read by
+ *   - our client (src/main/device/afc), with FILE_READ sizes of 1/2/4/8 MiB,
+ *   - libimobiledevice's AFC client (C library, from /usr/bin/python3: bench/lib/libimobiledevice-afc.py),
+ *   - appium-ios-device (JS peer; it honours USBMUXD_SOCKET_ADDRESS),
+ * then many small files over a 1 ms link, ours pipelined vs ours one request at a time.
+ * Prints throughput and the two goal ratios. Nothing is hashed or written: only the read path.
+ *
+ *   npx tsx bench/afc-read.ts [--large-files 3] [--large-mb 128] [--small-files 5000] [--small-kb 100]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AfcClient } from '../src/main/device/afc/afc-client';
+import { AfcPool } from '../src/main/device/afc/afc-pool';
+import { DeviceSession } from '../src/main/device/device-session';
+import { UsbmuxClient } from '../src/main/device/usbmux/client';
+
+const MiB = 1024 * 1024;
+const args = Object.fromEntries(
+  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1] ?? '']] : [])),
+) as Record<string, string>;
+const LARGE_FILES = Number(args['large-files'] ?? 3);
+const LARGE_MB = Number(args['large-mb'] ?? 128);
+const SMALL_FILES = Number(args['small-files'] ?? 5000);
+const SMALL_KB = Number(args['small-kb'] ?? 100);
+/** Peers on small files are slow (one request at a time); they read this many of them. */
+const PEER_SMALL_FILES = Math.min(SMALL_FILES, Number(args['peer-small-files'] ?? 1000));
+/** Large-file rounds; each client's best round counts (the machine may be busy with other work). */
+const ROUNDS = Number(args.rounds ?? 3);
+
+interface Result {
+  label: string;
+  bytes: number;
+  files: number;
+  seconds: number;
+  /** CPU time the client itself used (user + system), seconds. */
+  cpuSeconds: number;
+}
+const mbps = (r: Result): number => r.bytes / 1e6 / r.seconds;
+const filesPerSecond = (r: Result): number => r.files / r.seconds;
+
+async function makeData(root: string): Promise<{ large: string[]; small: string[] }> {
+  const large: string[] = [];
+  const small: string[] = [];
+  await mkdir(path.join(root, 'DCIM/100APPLE'), { recursive: true });
+  for (let i = 0; i < LARGE_FILES; i++) {
+    const afcPath = `/DCIM/100APPLE/IMG_${String(i + 1).padStart(4, '0')}.MOV`;
+    // Written 8 MiB at a time, so this process never holds a whole file (its heap stays small
+    // and its garbage collector quiet for the clients measured here).
+    const file = await open(path.join(root, afcPath), 'w');
+    for (let at = 0; at < LARGE_MB * MiB; at += 8 * MiB)
+      await file.write(randomBytes(Math.min(8 * MiB, LARGE_MB * MiB - at)));
+    await file.close();
+    large.push(afcPath);
+  }
+  const content = randomBytes(SMALL_KB * 1000);
+  for (let i = 0; i < SMALL_FILES; i++) {
+    // Camera folders hold up to 999 files (101APPLE, 102APPLE …).
+    const folder = `/DCIM/${101 + Math.floor(i / 999)}APPLE`;
+    if (i % 999 === 0) await mkdir(path.join(root, folder), { recursive: true });
+    const afcPath = `${folder}/IMG_${String((i % 999) + 1).padStart(4, '0')}.JPG`;
+    content.writeUInt32LE(i, 0); // distinct files
+    await writeFile(path.join(root, afcPath), content);
+    small.push(afcPath);
+  }
+  // Warm the page cache so every client reads from memory, not from the disk (in another
+  // process: reading 1 GB here would leave this one's heap and GC in a different state).
+  spawnSync('sh', ['-c', 'find "$0" -type f -exec cat {} + > /dev/null', root], { stdio: 'inherit' });
+  return { large, small };
+}
+
+async function startSimulator(
+  cameraRoll: string,
+): Promise<{ address: string; udids: Record<string, string>; stop(): void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.resolve('bench/lib/simulator-process.ts'),
+      JSON.stringify({
+        cameraRoll,
+        phones: [
+          // 40-hex UDIDs (pre-2018 style): appium-ios-device looks pair records up by usbmuxd's raw
+          // SerialNumber, which lacks the dash of newer UDIDs, so it can only reach these.
+          { name: 'unlimited', udid: 'a'.repeat(40), link: 'unlimited' },
+          { name: 'latency-1ms', udid: 'b'.repeat(40), link: 'unlimited', latencyMs: 1 },
+        ],
+      }),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  return {
+    ...(JSON.parse(line) as { address: string; udids: Record<string, string> }),
+    stop: () => child.stdin!.end(),
+  };
+}
+
+async function timed(label: string, files: number, run: () => Promise<number>): Promise<Result> {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const bytes = await run();
+  const used = process.cpuUsage(cpu);
+  return {
+    label,
+    bytes,
+    files,
+    seconds: (performance.now() - start) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+  };
+}
+
+/** Counts a stream's bytes in flowing mode, as a pipeline to a hash or a file consumes it. */
+function drainStream(stream: NodeJS.ReadableStream): Promise<number> {
+  let bytes = 0;
+  return new Promise((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    stream.once('end', () => resolve(bytes));
+    stream.once('error', reject);
+  });
+}
+
+async function oursSequential(client: AfcClient, files: string[], chunkSize: number): Promise<number> {
+  let bytes = 0;
+  for (const file of files) bytes += await drainStream(client.createReadStream(file, { chunkSize }));
+  return bytes;
+}
+
+/** Reads `files` (each `size` bytes, known from the listing as in a backup) with `inFlight` at once. */
+async function oursConcurrent(pool: AfcPool, files: string[], size: number, inFlight: number): Promise<number> {
+  let bytes = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < files.length) {
+        const file = files[next++]!;
+        const read = await pool.use((client) => drainStream(client.createReadStream(file, { end: size - 1 })));
+        bytes += read;
+      }
+    }),
+  );
+  return bytes;
+}
+
+async function python(address: string, udid: string, chunk: number, files: string[], label: string): Promise<Result> {
+  const child = spawn('/usr/bin/python3', [path.resolve('bench/lib/libimobiledevice-afc.py'), 'read', String(chunk)], {
+    env: { ...process.env, USBMUXD_SOCKET_ADDRESS: address, RK_UDID: udid },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin!.end(files.join('\n'));
+  const stdout = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`python peer exited with ${code}`))));
+  });
+  const { bytes, seconds, cpuSeconds } = JSON.parse(stdout) as { bytes: number; seconds: number; cpuSeconds: number };
+  return { label, bytes, files: files.length, seconds, cpuSeconds };
+}
+
+interface AppiumAfc {
+  createReadStream(path: string, options: object): Promise<NodeJS.ReadableStream>;
+  close(): void;
+}
+
+async function appium(
+  address: string,
+  udid: string,
+  files: string[],
+  highWaterMark: number | undefined,
+  label: string,
+): Promise<Result> {
+  process.env.USBMUXD_SOCKET_ADDRESS = address;
+  const { services } = createRequire(import.meta.url)('appium-ios-device') as {
+    services: { startAfcService(udid: string): Promise<AppiumAfc> };
+  };
+  const afc = await services.startAfcService(udid);
+  try {
+    return await timed(label, files.length, async () => {
+      let bytes = 0;
+      for (const file of files) {
+        const stream = await afc.createReadStream(file, {
+          autoDestroy: true,
+          ...(highWaterMark ? { highWaterMark } : {}),
+        });
+        bytes += await drainStream(stream);
+      }
+      return bytes;
+    });
+  } finally {
+    afc.close();
+  }
+}
+
+function table(title: string, results: Result[]): void {
+  console.log(`\n${title}`);
+  for (const r of results) {
+    console.log(
+      `  ${r.label.padEnd(48)} ${mbps(r).toFixed(1).padStart(8)} MB/s ${filesPerSecond(r).toFixed(0).padStart(7)} files/s ${r.seconds.toFixed(2).padStart(7)} s ${((r.cpuSeconds * 1000) / (r.bytes / 2 ** 30)).toFixed(0).padStart(6)} client CPU ms/GiB`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'rk-bench-afc-'));
+  const media = path.join(dir, 'Media');
+  console.log(
+    `AFC read benchmark: ${LARGE_FILES} × ${LARGE_MB} MiB, ${SMALL_FILES} × ${SMALL_KB} kB; node ${process.version}`,
+  );
+  const { large, small } = await makeData(media);
+  const sim = await startSimulator(media);
+  const usbmux = new UsbmuxClient({ address: sim.address });
+  const devices = await usbmux.listDevices();
+  const sessionFor = async (name: string): Promise<DeviceSession> => {
+    const session = new DeviceSession(
+      devices.find((d) => d.udid === sim.udids[name])!,
+      usbmux,
+    );
+    await session.refresh();
+    return session;
+  };
+  try {
+    // Large files, link unlimited.
+    const fast = await sessionFor('unlimited');
+    const udid = sim.udids.unlimited!;
+    const largeBytes = LARGE_FILES * LARGE_MB * MiB;
+    const oursAt =
+      (chunk: number) =>
+      async (label: string): Promise<Result> => {
+        const client = await fast.openAfc();
+        try {
+          return await timed(label, large.length, () => oursSequential(client, large, chunk * MiB));
+        } finally {
+          client.close();
+        }
+      };
+    const configs: Array<[string, (label: string) => Promise<Result>]> = [
+      ...[1, 2, 4, 8].map((chunk): [string, (label: string) => Promise<Result>] => [
+        `ours, FILE_READ ${chunk} MiB, 3 in flight`,
+        oursAt(chunk),
+      ]),
+      ['libimobiledevice (python), 1 MiB reads', (label) => python(sim.address, udid, MiB, large, label)],
+      ['libimobiledevice (python), 4 MiB reads', (label) => python(sim.address, udid, 4 * MiB, large, label)],
+      ['appium-ios-device, default stream', (label) => appium(sim.address, udid, large, undefined, label)],
+      // appium-ios-device refuses frames over 1 MB, so 512 KiB is its largest power-of-two read.
+      ['appium-ios-device, highWaterMark 512 KiB', (label) => appium(sim.address, udid, large, 512 * 1024, label)],
+    ];
+    await oursAt(4)('warm-up');
+    const best = new Map<string, Result>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [label, run] of configs) {
+        const result = await run(label);
+        if (result.bytes !== largeBytes) throw new Error(`${label} read ${result.bytes} bytes, expected ${largeBytes}`);
+        if (!best.has(label) || mbps(result) > mbps(best.get(label)!)) best.set(label, result);
+      }
+    }
+    const largeResults = [...best.values()];
+    const ours = largeResults.slice(0, 4);
+    const peers = largeResults.slice(4);
+    table(`Large files, link unlimited (best of ${ROUNDS} rounds)`, largeResults);
+    fast.close();
+
+    // Small files, 1 ms latency per round trip.
+    const slow = await sessionFor('latency-1ms');
+    const smallBytes = SMALL_FILES * SMALL_KB * 1000;
+    const pipelinedPool = new AfcPool(() => slow.openAfc(), { size: 4, callersPerConnection: 8 });
+    const pipelined = await timed('ours, pipelined, pool of 4, 32 files in flight', small.length, () =>
+      oursConcurrent(pipelinedPool, small, SMALL_KB * 1000, 32),
+    );
+    await pipelinedPool.close();
+    const serialPool = new AfcPool(() => slow.openAfc({ maxInFlight: 1 }), { size: 1 });
+    const serial = await timed('ours, one request at a time, one connection', small.length, () =>
+      oursConcurrent(serialPool, small, SMALL_KB * 1000, 1),
+    );
+    await serialPool.close();
+    for (const r of [pipelined, serial])
+      if (r.bytes !== smallBytes) throw new Error(`${r.label} read ${r.bytes} bytes, expected ${smallBytes}`);
+    const slowUdid = sim.udids['latency-1ms']!;
+    const smallPeers = [
+      await python(
+        sim.address,
+        slowUdid,
+        MiB,
+        small.slice(0, PEER_SMALL_FILES),
+        `libimobiledevice (python), first ${PEER_SMALL_FILES}`,
+      ),
+      await appium(
+        sim.address,
+        slowUdid,
+        small.slice(0, PEER_SMALL_FILES),
+        512 * 1024,
+        `appium-ios-device, first ${PEER_SMALL_FILES}`,
+      ),
+    ];
+    table(`Small files (${SMALL_KB} kB), 1 ms latency`, [pipelined, serial, ...smallPeers]);
+    slow.close();
+
+    const bestOurs = ours.reduce((a, b) => (mbps(a) >= mbps(b) ? a : b));
+    const ours4 = ours[2]!;
+    const fastestPeer = peers.reduce((a, b) => (mbps(a) >= mbps(b) ? a : b));
+    console.log('\nRatios');
+    console.log(
+      `  large, ours (4 MiB default) / fastest peer (${fastestPeer.label}): ${(mbps(ours4) / mbps(fastestPeer)).toFixed(2)}× (goal ≥ 1.5×)`,
+    );
+    console.log(
+      `  large, ours best (${bestOurs.label}) / fastest peer: ${(mbps(bestOurs) / mbps(fastestPeer)).toFixed(2)}×`,
+    );
+    console.log(
+      `  small, pipelined / one request at a time: ${(filesPerSecond(pipelined) / filesPerSecond(serial)).toFixed(2)}× (goal ≥ 3×)`,
+    );
+  } finally {
+    sim.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
