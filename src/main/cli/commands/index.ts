@@ -1,8 +1,9 @@
 import type { Command } from '../command';
 import { devicesCommand } from './devices';
 import { makeCameraRollCommand } from './make-camera-roll';
+import { scanCommand } from './scan';
 import { serveCommand } from './serve';
 import { simulateCommand } from './simulate';
 
 /** Every `rollkeeper` command, in the order `--help` lists them. Add only commands that work. */
-export const commands: Command[] = [serveCommand, devicesCommand, simulateCommand, makeCameraRollCommand];
+export const commands: Command[] = [serveCommand, devicesCommand, simulateCommand, makeCameraRollCommand, scanCommand];
