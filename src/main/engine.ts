@@ -4,6 +4,7 @@ import { RollkeeperError, type SerializedError, serializeError } from '../shared
 import { Catalog } from './catalog/database';
 import type { DeviceWatcher } from './device/device-watcher';
 import { SettingsStore } from './settings/settings-store';
+import { PhoneScans } from './phone-scans';
 import { TimelineView } from './timeline-view';
 import { version } from './version';
 
@@ -32,14 +33,27 @@ export class Engine implements EngineApi {
   private deviceProblem: SerializedError | null = null;
   private catalogHandle: Catalog | undefined;
   private timelineView: TimelineView | undefined;
+  private readonly scans = new PhoneScans(
+    () => this.catalog,
+    (result) => this.emit('library.scanned', result),
+  );
 
   constructor(private readonly options: EngineOptions) {
     this.settings = new SettingsStore(options.dataDir);
     const watcher = options.watcher;
     if (watcher) {
-      watcher.on('attached', (session) => this.emit('device.attached', session.info));
-      watcher.on('changed', (session) => this.emit('device.state', session.info));
-      watcher.on('detached', (session) => this.emit('device.detached', { udid: session.udid }));
+      watcher.on('attached', (session) => {
+        this.emit('device.attached', session.info);
+        this.scans.consider(session);
+      });
+      watcher.on('changed', (session) => {
+        this.emit('device.state', session.info);
+        this.scans.consider(session);
+      });
+      watcher.on('detached', (session) => {
+        this.scans.forget(session.udid);
+        this.emit('device.detached', { udid: session.udid });
+      });
       // usbmuxd missing or gone: kept for the UI (the watcher retries by itself).
       watcher.on('error', (error) => (this.deviceProblem = serializeError(error)));
       watcher.on('listening', () => (this.deviceProblem = null));
@@ -74,6 +88,7 @@ export class Engine implements EngineApi {
 
   async close(): Promise<void> {
     this.options.watcher?.stop();
+    await this.scans.idle();
     this.catalogHandle?.close();
     this.emitter.removeAllListeners();
   }

@@ -23,6 +23,7 @@ export const EVENT_NAMES = [
   'device.attached',
   'device.detached',
   'device.state',
+  'library.scanned',
   'backup.progress',
   'asset.stateChanged',
 ] as const;

@@ -144,6 +144,14 @@ export const events = {
   'device.attached': deviceSchema,
   'device.detached': z.object({ udid }),
   'device.state': deviceSchema,
+  /** A phone's library was read into the catalog (or could not be): the timeline may have changed. */
+  'library.scanned': z.object({
+    udid,
+    assets: z.number().int(),
+    added: z.number().int(),
+    removed: z.number().int(),
+    error: z.object({ code: z.string(), message: z.string(), hint: z.string() }).nullable(),
+  }),
   'backup.progress': z.object({
     runId: id,
     filesDone: z.number().int(),

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,32 @@ describe.skipIf(!haveChromium() || !existsSync(DEMO_ROLL))('rollkeeper serve --d
     await phone.getByText('Ready').waitFor({ timeout: 20_000 });
     await expect(phone.textContent()).resolves.toMatch(/iOS \d+/);
     await page.screenshot({ path: path.join(SHOTS, 'demo-phone.png') });
+    await page.close();
+  });
+
+  it("fills the timeline from the phone's library: every month of the roll with its count", async () => {
+    // The generator's manifest is the truth: each asset's local month (UTC + the offset it was taken in).
+    const manifest = JSON.parse(readFileSync(path.join(DEMO_ROLL, 'rollkeeper-manifest.json'), 'utf8')) as {
+      assets: { captureTime: { utcMs: number; offsetMinutes: number | null } | null }[];
+    };
+    const expected = new Map<string, number>();
+    for (const { captureTime: t } of manifest.assets) {
+      if (!t) continue;
+      const month = new Date(t.utcMs + (t.offsetMinutes ?? 0) * 60_000).toISOString().slice(0, 7);
+      expected.set(month, (expected.get(month) ?? 0) + 1);
+    }
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(String(cli.first.url));
+    const rows = page.locator('.months li');
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(expected.size);
+    const shown = new Map<string, number>();
+    for (const row of await rows.all()) {
+      const month = await row.getAttribute('data-month');
+      const count = Number(/^(\d+) items?$/.exec((await row.locator('.muted').textContent()) ?? '')?.[1]);
+      shown.set(month ?? '', count);
+    }
+    expect(shown).toEqual(expected);
+    await page.screenshot({ path: path.join(SHOTS, 'demo-timeline.png'), fullPage: true });
     await page.close();
   });
 });

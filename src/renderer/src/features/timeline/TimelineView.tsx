@@ -1,8 +1,21 @@
-import { useEngineQuery } from '../../engine-context';
+import { useEffect } from 'react';
+import { useEngine, useEngineQuery } from '../../engine-context';
+
+const MONTH = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** "2024-06" as "June 2024" in the reader's language. */
+function monthLabel(key: string): string {
+  const [year, month] = key.split('-').map(Number);
+  return MONTH.format(new Date(Date.UTC(year, month - 1, 1)));
+}
 
 /** The merged timeline: month buckets of phone and account photos, newest first. */
 export function TimelineView() {
+  const engine = useEngine();
   const months = useEngineQuery('timeline.buckets', { granularity: 'month' });
+  const { reload } = months;
+  // A phone's library was read: new months and counts.
+  useEffect(() => engine.on('library.scanned', reload), [engine, reload]);
   return (
     <section className="view" aria-labelledby="timeline-title">
       <header className="view-header">
@@ -19,9 +32,11 @@ export function TimelineView() {
       )}
       <ul className="months">
         {months.data?.map((m) => (
-          <li key={m.key}>
-            <span>{m.key}</span>
-            <span className="muted">{m.count}</span>
+          <li key={m.key} data-month={m.key}>
+            <span>{monthLabel(m.key)}</span>
+            <span className="muted">
+              {m.count} {m.count === 1 ? 'item' : 'items'}
+            </span>
           </li>
         ))}
       </ul>
