@@ -1,0 +1,381 @@
+/**
+ * A backup run: plan what is missing, copy it with several files in flight, and keep going
+ * through the things that happen to a phone on a cable.
+ *
+ * - Pause stops every transfer at once (their partial temp files are discarded by the
+ *   destination) and puts the files back at the head of the queue; resume picks them up.
+ * - A pulled cable (any device error that is not a file's own status) puts the file back and
+ *   waits for the phone to come back; files already verified are never read again.
+ * - A file that changed on the phone mid-read is retried (the listing may just be stale), then
+ *   reported; a vanished file is reported. Neither is ever stored half.
+ * - A destination that is full, read-only or gone stops the run: no point reading the phone.
+ * - Killed with kill -9: the catalog holds `copying` at worst, which the next run reconciles.
+ */
+import { EventEmitter } from 'node:events';
+import type { ResourceRole } from '../../shared/asset';
+import { serializeError, type SerializedError } from '../../shared/errors';
+import type { Catalog } from '../catalog/database';
+import type { RunState } from '../catalog/runs-repository';
+import type { Destination } from '../destinations/destination';
+import { DestinationFullError } from '../destinations/errors';
+import { AfcError } from '../device/afc/errors';
+import { BackupCancelledError, CopyVerifyError, DeviceGoneTooLongError, FileChangedOnPhoneError } from './errors';
+import { DestinationItems } from './destination-items';
+import { isDestinationFatal, isDeviceGone } from './failure-kinds';
+import { FileCopier } from './file-copier';
+import type { PhoneFiles } from './phone-files';
+import { delay } from './phone-files';
+import { planBackup, type BackupOrder, type PlannedFile } from './plan';
+import { type BackupProgress, ProgressMeter } from './progress';
+import { reconcile } from './reconcile';
+
+export interface BackupRunOptions {
+  catalog: Catalog;
+  destination: Destination;
+  /** The destination's id in the catalog (its own stable id, e.g. the local folder's marker id). */
+  destinationId: string;
+  /** The phone's row in the catalog; its assets must have been scanned into it. */
+  deviceId: number;
+  phone: PhoneFiles;
+  /** Files in flight at once (each on its own AFC connection). Default 4. */
+  concurrency?: number;
+  order?: BackupOrder;
+  /** How long to wait for a disconnected phone before giving up. Default 10 minutes. */
+  maxDeviceWaitMs?: number;
+  /** Attempts per file when it changed on the phone or its read-back failed. Default 3. */
+  maxAttempts?: number;
+  /** Cancels the run (as `cancel()` does). */
+  signal?: AbortSignal;
+}
+
+export type BackupRunState = 'planning' | 'running' | 'paused' | 'waiting-for-device' | RunEnd;
+export type RunEnd = 'completed' | 'failed' | 'cancelled';
+
+/** A file's state change, as the UI shows it per asset. */
+export interface FileEvent {
+  runId: number;
+  path: string;
+  assetKey: string;
+  role: ResourceRole;
+  size: number;
+  state: 'copying' | 'copied' | 'deduplicated' | 'failed' | 'retrying';
+  sha256?: string;
+  location?: string;
+  error?: SerializedError;
+}
+
+export interface BackupSummary {
+  runId: number;
+  state: RunEnd;
+  copied: number;
+  deduplicated: number;
+  failed: number;
+  /** Bytes read from the phone and written (new copies only). */
+  bytes: number;
+  seconds: number;
+  /** Why the run stopped, when it failed or was cancelled. */
+  error?: SerializedError;
+}
+
+/** All of an asset's planned files are done: the UI's badge for it can change. */
+export interface AssetEvent {
+  runId: number;
+  assetRowId: number;
+  assetKey: string;
+  /** `verified`: every file of it planned in this run is verified on the destination. */
+  state: 'verified' | 'failed';
+}
+
+export interface BackupRunEvents {
+  state: [BackupRunState];
+  progress: [BackupProgress];
+  file: [FileEvent];
+  asset: [AssetEvent];
+}
+
+const PROGRESS_EVERY_MS = 250;
+
+export class BackupRun extends EventEmitter<BackupRunEvents> {
+  readonly runId: number;
+  private stateValue: BackupRunState = 'planning';
+  private readonly meter: ProgressMeter;
+  private readonly copier: FileCopier;
+  private readonly items: DestinationItems;
+  private readonly cancelController = new AbortController();
+  private pauseController = new AbortController();
+  private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
+  private deviceWait: Promise<void> | undefined;
+  private queue: PlannedFile[] = [];
+  private readonly attempts = new Map<PlannedFile, number>();
+  /** Per asset: its files still to do in this run, and whether one failed. */
+  private readonly assetsLeft = new Map<number, { left: number; failed: boolean }>();
+  private fatal: unknown;
+  private readonly counts = { copied: 0, deduplicated: 0, failed: 0, bytes: 0 };
+  private lastProgressMs = 0;
+  private started = false;
+
+  constructor(private readonly options: BackupRunOptions) {
+    super();
+    const { catalog, deviceId, destinationId } = options;
+    this.runId = catalog.runs.start('backup', { deviceId, destinationId }).id;
+    this.meter = new ProgressMeter(this.runId);
+    this.copier = new FileCopier({ ...options, runId: this.runId });
+    this.items = new DestinationItems(catalog, destinationId, options.phone.udid);
+    options.signal?.addEventListener('abort', () => this.cancel(), { once: true });
+    if (options.signal?.aborted) this.cancel();
+  }
+
+  get state(): BackupRunState {
+    return this.stateValue;
+  }
+
+  get progress(): BackupProgress {
+    return this.meter.snapshot();
+  }
+
+  /** Runs to the end: resolves with the summary (also for a failed or cancelled run; never rejects). */
+  async run(): Promise<BackupSummary> {
+    if (this.started) throw new Error('BackupRun.run() may be called once');
+    this.started = true;
+    const startMs = performance.now();
+    const { catalog, destination, destinationId, deviceId, phone } = this.options;
+    let end: RunEnd = 'completed';
+    try {
+      await reconcile(catalog, destination, destinationId, deviceId, phone.udid, this.cancelController.signal);
+      this.queue = planBackup(catalog, deviceId, destinationId, this.options.order);
+      this.meter.filesTotal = this.queue.length;
+      this.meter.bytesTotal = this.queue.reduce((sum, file) => sum + file.size, 0);
+      for (const file of this.queue) {
+        const entry = this.assetsLeft.get(file.assetRowId) ?? { left: 0, failed: false };
+        entry.left += 1;
+        this.assetsLeft.set(file.assetRowId, entry);
+      }
+      catalog.runs.progress(this.runId, { itemsTotal: this.meter.filesTotal, bytesTotal: this.meter.bytesTotal });
+      if (this.stateValue === 'planning') this.setState('running');
+      this.emitProgress(true);
+      const workers = Math.max(1, Math.min(this.options.concurrency ?? 4, 64));
+      await Promise.all(Array.from({ length: workers }, () => this.worker()));
+      if (this.fatal !== undefined) throw this.fatal;
+      this.cancelController.signal.throwIfAborted();
+    } catch (error) {
+      this.fatal ??= error;
+      // A cancel surfaces as BackupCancelledError (the abort reason); anything else is a failure.
+      end = this.fatal instanceof BackupCancelledError ? 'cancelled' : 'failed';
+    }
+    const seconds = (performance.now() - startMs) / 1000;
+    try {
+      this.items.flush();
+    } catch (error) {
+      // The copies are verified either way; the timeline catches up at the next run.
+      this.fatal ??= error;
+      if (end === 'completed') end = 'failed';
+    }
+    this.emitProgress(true);
+    const error =
+      end === 'completed' ? undefined : serializeError(end === 'cancelled' ? new BackupCancelledError() : this.fatal);
+    catalog.runs.progress(this.runId, this.runCounters());
+    catalog.runs.finish(this.runId, end, error?.message);
+    this.setState(end);
+    return { runId: this.runId, state: end, ...this.counts, seconds, ...(error ? { error } : {}) };
+  }
+
+  /** Stops every transfer now; files under way go back to the head of the queue. */
+  pause(): void {
+    if (this.stateValue !== 'running' && this.stateValue !== 'waiting-for-device' && this.stateValue !== 'planning')
+      return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.resumed = { promise, resolve };
+    this.pauseController.abort(new PausedSignal());
+    this.setState('paused');
+  }
+
+  resume(): void {
+    if (this.stateValue !== 'paused' || !this.resumed) return;
+    this.pauseController = new AbortController();
+    const { resolve } = this.resumed;
+    this.resumed = undefined;
+    this.setState('running');
+    resolve();
+  }
+
+  /** Stops the run; files verified so far stay verified. */
+  cancel(): void {
+    if (this.cancelController.signal.aborted) return;
+    this.cancelController.abort(new BackupCancelledError());
+    this.resumed?.resolve();
+  }
+
+  private async worker(): Promise<void> {
+    const cancelled = this.cancelController.signal;
+    while (!cancelled.aborted && this.fatal === undefined) {
+      if (this.resumed) {
+        await this.resumed.promise;
+        continue;
+      }
+      if (this.deviceWait) {
+        await this.deviceWait.catch(() => undefined);
+        continue;
+      }
+      const file = this.queue.shift();
+      if (!file) return;
+      const signal = AbortSignal.any([cancelled, this.pauseController.signal]);
+      const key = {};
+      this.emitFile(file, 'copying');
+      try {
+        const outcome = await this.copier.copy(file, signal, (bytes) => {
+          this.meter.update(key, bytes);
+          this.emitProgress();
+        });
+        this.meter.finish(key, file.size);
+        this.counts[outcome.kind] += 1;
+        if (outcome.kind === 'copied') this.counts.bytes += file.size;
+        this.items.touch(file.assetRowId);
+        this.emitFile(file, outcome.kind, { sha256: outcome.sha256, location: outcome.location });
+        this.assetFileDone(file, false);
+        this.recordProgress();
+      } catch (error) {
+        this.meter.abandon(key);
+        await this.handleFailure(file, error, signal);
+      }
+      this.emitProgress();
+    }
+  }
+
+  private async handleFailure(file: PlannedFile, error: unknown, signal: AbortSignal): Promise<void> {
+    if (this.cancelController.signal.aborted) return;
+    if (signal.aborted) {
+      this.queue.unshift(file); // paused: do it first on resume
+      return;
+    }
+    if (isDeviceGone(error)) {
+      this.queue.unshift(file);
+      await this.waitForDevice();
+      return;
+    }
+    if (isDestinationFatal(error)) {
+      this.fatal = this.withSpaceNeeded(error, file);
+      this.cancelController.abort(this.fatal);
+      return;
+    }
+    const attempts = (this.attempts.get(file) ?? 0) + 1;
+    this.attempts.set(file, attempts);
+    const retriable =
+      error instanceof FileChangedOnPhoneError ||
+      error instanceof CopyVerifyError ||
+      (error instanceof AfcError && error.status === 'NO_RESOURCES');
+    if (retriable && attempts < (this.options.maxAttempts ?? 3)) {
+      this.emitFile(file, 'retrying', { error: serializeError(error) });
+      // NO_RESOURCES: the phone has too many files open; give it a moment.
+      if (error instanceof AfcError) await delay(50 * attempts, this.cancelController.signal).catch(() => undefined);
+      this.queue.push(file);
+      return;
+    }
+    this.counts.failed += 1;
+    this.meter.finish({}, file.size);
+    this.emitFile(file, 'failed', { error: serializeError(error) });
+    this.assetFileDone(file, true);
+    this.options.catalog.audit.append({
+      action: 'copy.failed',
+      runId: this.runId,
+      deviceUdid: this.options.phone.udid,
+      subject: file.path,
+      detail: serializeError(error) as unknown as Record<string, unknown>,
+    });
+    this.recordProgress();
+  }
+
+  private assetFileDone(file: PlannedFile, failed: boolean): void {
+    const entry = this.assetsLeft.get(file.assetRowId);
+    if (!entry) return;
+    entry.left -= 1;
+    entry.failed ||= failed;
+    if (entry.left > 0) return;
+    this.assetsLeft.delete(file.assetRowId);
+    this.emit('asset', {
+      runId: this.runId,
+      assetRowId: file.assetRowId,
+      assetKey: file.assetKey,
+      state: entry.failed ? 'failed' : 'verified',
+    });
+  }
+
+  /** One wait for the phone shared by every worker; gives up after maxDeviceWaitMs. */
+  private waitForDevice(): Promise<void> {
+    if (this.deviceWait) return this.deviceWait.catch(() => undefined);
+    const waitMs = this.options.maxDeviceWaitMs ?? 600_000;
+    const timeout = AbortSignal.timeout(waitMs);
+    const previous = this.stateValue;
+    if (previous === 'running') this.setState('waiting-for-device');
+    this.deviceWait = this.options.phone
+      .waitUntilReachable(AbortSignal.any([this.cancelController.signal, timeout]))
+      .catch((error: unknown) => {
+        if (timeout.aborted && !this.cancelController.signal.aborted) {
+          this.fatal = new DeviceGoneTooLongError(Math.round(waitMs / 1000));
+          this.cancelController.abort(this.fatal);
+        } else if (!this.cancelController.signal.aborted) {
+          this.fatal = error;
+        }
+      })
+      .finally(() => {
+        this.deviceWait = undefined;
+        if (this.stateValue === 'waiting-for-device') this.setState('running');
+      });
+    return this.deviceWait;
+  }
+
+  /** A full destination: say how much the rest of the run needs, not just this file. */
+  private withSpaceNeeded(error: unknown, file: PlannedFile): unknown {
+    if (!(error instanceof DestinationFullError)) return error;
+    const needed = file.size + this.queue.reduce((sum, f) => sum + f.size, 0);
+    return new DestinationFullError(error.folder, needed, error.bytesFree, { cause: error });
+  }
+
+  private runCounters() {
+    return {
+      itemsDone: this.counts.copied + this.counts.deduplicated,
+      itemsFailed: this.counts.failed,
+      bytesDone: this.meter.bytesDone,
+    };
+  }
+
+  private recordProgress(): void {
+    this.options.catalog.runs.progress(this.runId, this.runCounters());
+  }
+
+  private emitProgress(force = false): void {
+    const now = performance.now();
+    if (!force && now - this.lastProgressMs < PROGRESS_EVERY_MS) return;
+    this.lastProgressMs = now;
+    this.emit('progress', this.meter.snapshot());
+  }
+
+  private emitFile(file: PlannedFile, state: FileEvent['state'], extra: Partial<FileEvent> = {}): void {
+    this.emit('file', {
+      runId: this.runId,
+      path: file.path,
+      assetKey: file.assetKey,
+      role: file.role,
+      size: file.size,
+      state,
+      ...(file.sha256 && !extra.sha256 ? { sha256: file.sha256 } : {}),
+      ...extra,
+    });
+  }
+
+  private setState(state: BackupRunState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit('state', state);
+  }
+}
+
+/** The abort reason of a pause: never shown, only told apart from a cancel. */
+class PausedSignal extends Error {
+  override name = 'PausedSignal';
+  constructor() {
+    super('paused');
+  }
+}
+
+export type { RunState };
