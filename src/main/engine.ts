@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { EngineApi, EventMessage, EventName, EventPayload, MethodArgs, MethodResult } from '../shared/contract';
 import { RollkeeperError, type SerializedError, serializeError } from '../shared/errors';
+import { BackupService } from './backup-service';
 import { Catalog } from './catalog/database';
 import type { DeviceWatcher } from './device/device-watcher';
 import { SettingsStore } from './settings/settings-store';
@@ -33,6 +34,7 @@ export class Engine implements EngineApi {
   private deviceProblem: SerializedError | null = null;
   private catalogHandle: Catalog | undefined;
   private timelineView: TimelineView | undefined;
+  private readonly backups: BackupService | undefined;
   private readonly scans = new PhoneScans(
     () => this.catalog,
     (result) => this.emit('library.scanned', result),
@@ -57,12 +59,20 @@ export class Engine implements EngineApi {
       // usbmuxd missing or gone: kept for the UI (the watcher retries by itself).
       watcher.on('error', (error) => (this.deviceProblem = serializeError(error)));
       watcher.on('listening', () => (this.deviceProblem = null));
+      this.backups = new BackupService({
+        catalog: () => this.catalog,
+        watcher,
+        settings: () => this.settings.get(),
+        scanned: (udid) => this.scans.settled(udid),
+        emit: (event, payload) => this.emit(event, payload),
+      });
     }
   }
 
   /** Starts watching for phones. Never throws when usbmuxd is absent: the watcher keeps retrying. */
   async start(): Promise<void> {
     await this.options.watcher?.start();
+    this.backups?.startAuto();
   }
 
   /** Subscribe to every event; returns the unsubscribe function. */
@@ -87,6 +97,7 @@ export class Engine implements EngineApi {
   }
 
   async close(): Promise<void> {
+    this.backups?.stop();
     this.options.watcher?.stop();
     await this.scans.idle();
     this.catalogHandle?.close();
@@ -122,17 +133,22 @@ export class Engine implements EngineApi {
     return this.settings.update(args);
   }
 
-  async 'backup.start'(): Promise<MethodResult<'backup.start'>> {
-    throw new NotAvailableError('Backup');
+  private get backupService(): BackupService {
+    if (!this.backups) throw new NotAvailableError('Backup without a phone connection');
+    return this.backups;
   }
-  async 'backup.pause'(): Promise<MethodResult<'backup.pause'>> {
-    throw new NotAvailableError('Backup');
+
+  async 'backup.start'(args: MethodArgs<'backup.start'>): Promise<MethodResult<'backup.start'>> {
+    return this.backupService.start(args.udid);
   }
-  async 'backup.resume'(): Promise<MethodResult<'backup.resume'>> {
-    throw new NotAvailableError('Backup');
+  async 'backup.pause'(args: MethodArgs<'backup.pause'>): Promise<MethodResult<'backup.pause'>> {
+    return this.backupService.pause(args.runId);
   }
-  async 'backup.cancel'(): Promise<MethodResult<'backup.cancel'>> {
-    throw new NotAvailableError('Backup');
+  async 'backup.resume'(args: MethodArgs<'backup.resume'>): Promise<MethodResult<'backup.resume'>> {
+    return this.backupService.resume(args.runId);
+  }
+  async 'backup.cancel'(args: MethodArgs<'backup.cancel'>): Promise<MethodResult<'backup.cancel'>> {
+    return this.backupService.cancel(args.runId);
   }
   async 'freeUp.plan'(): Promise<MethodResult<'freeUp.plan'>> {
     throw new NotAvailableError('Free up space');

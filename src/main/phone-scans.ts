@@ -31,6 +31,11 @@ export class PhoneScans {
     this.done.delete(udid);
   }
 
+  /** Resolves when the phone's scan under way (if any) has ended. */
+  async settled(udid: string): Promise<void> {
+    await this.running.get(udid);
+  }
+
   /** Resolves when every scan under way has ended. */
   async idle(): Promise<void> {
     await Promise.all(this.running.values());

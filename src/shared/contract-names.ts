@@ -24,6 +24,7 @@ export const EVENT_NAMES = [
   'device.detached',
   'device.state',
   'library.scanned',
+  'backup.state',
   'backup.progress',
   'asset.stateChanged',
 ] as const;

@@ -152,6 +152,8 @@ export const events = {
     removed: z.number().int(),
     error: z.object({ code: z.string(), message: z.string(), hint: z.string() }).nullable(),
   }),
+  /** A run started, paused, resumed or ended. */
+  'backup.state': backupRunSchema,
   'backup.progress': z.object({
     runId: id,
     filesDone: z.number().int(),

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { Device } from '../../../../shared/contract';
 import { useEngine, useEngineQuery } from '../../engine-context';
+import { BackupControls } from '../backup/BackupControls';
 
 const STATE_LABEL: Record<Device['state'], string> = {
   connecting: 'Connecting…',
@@ -69,6 +70,7 @@ export function DevicePanel() {
             )}
             <span className="device-state">{STATE_LABEL[d.state]}</span>
             {d.message && <span className="device-message">{d.message}</span>}
+            {d.state === 'ready' && <BackupControls udid={d.udid} />}
           </li>
         ))}
       </ul>
