@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventMessage } from '../../../src/shared/contract';
+import { DEMO_ROLL } from '../../../src/main/cli/commands/serve';
+import { dispatch } from '../../../src/main/contract-dispatch';
+import { DeviceWatcher } from '../../../src/main/device/device-watcher';
+import { UsbmuxClient } from '../../../src/main/device/usbmux/client';
+import { Engine } from '../../../src/main/engine';
+import { PhoneSimulator } from '../../../src/simulator/phone-simulator';
+import type { SimulatedPhone } from '../../../src/simulator/simulated-phone';
+
+/** The engine as the app holds it, on a simulated phone serving the demo roll. */
+describe('engine: backups through the contract, and auto-backup on re-plug', () => {
+  let root: string;
+  let sim: PhoneSimulator;
+  let phone: SimulatedPhone;
+  let engine: Engine;
+  const events: EventMessage[] = [];
+
+  const until = async (test: () => boolean, ms = 30_000) => {
+    const end = Date.now() + ms;
+    while (!test()) {
+      if (Date.now() > end) throw new Error('condition not reached in time');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const ended = (udid: string) =>
+    events
+      .filter((e) => e.event === 'backup.state' && (e.payload as { udid: string; state: string }).udid === udid)
+      .map((e) => (e.payload as { state: string }).state);
+
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'rollkeeper-engine-'));
+    sim = await PhoneSimulator.start({ socketPath: path.join(root, 'usbmuxd'), stateDir: path.join(root, 'state') });
+    phone = sim.addPhone({ cameraRoll: DEMO_ROLL, name: 'Demo iPhone' });
+    const watcher = new DeviceWatcher({ usbmux: new UsbmuxClient({ address: sim.address }) });
+    engine = new Engine({ dataDir: path.join(root, 'data'), transport: 'websocket', watcher });
+    events.length = 0;
+    engine.onEvent((m) => events.push(m));
+    await engine.start();
+  });
+  afterEach(async () => {
+    await engine.close();
+    await sim.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('says what to do when no backup folder is chosen', async () => {
+    await until(() => events.some((e) => e.event === 'library.scanned'));
+    const reply = await dispatch(engine, 'backup.start', { udid: phone.udid });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'backup.no-destination', hint: expect.stringMatching(/Settings/) },
+    });
+  });
+
+  it('backs up on request, then by itself when the phone is plugged in again with Auto-Upload on', async () => {
+    const folder = mkdtempSync(path.join(root, 'backup-'));
+    await dispatch(engine, 'settings.update', { destination: { type: 'local', path: folder }, autoBackup: true });
+    await until(() => events.some((e) => e.event === 'library.scanned'));
+
+    // First backup by hand: a phone is "set up" once the user has backed it up.
+    const started = await dispatch(engine, 'backup.start', { udid: phone.udid });
+    expect(started).toMatchObject({ ok: true, result: { udid: phone.udid } });
+    await until(() => ended(phone.udid).includes('completed'));
+    const timeline = await dispatch(engine, 'timeline.page', { limit: 1000 });
+    if (!timeline.ok) throw new Error(timeline.error.message);
+    const items = (timeline.result as { items: { badge: string }[] }).items;
+    expect(items.filter((i) => i.badge === 'not-backed-up')).toEqual([]);
+
+    // Re-plug: Auto-Upload starts a run by itself (it finds nothing new to copy).
+    events.length = 0;
+    phone.detach();
+    await until(() => events.some((e) => e.event === 'device.detached'));
+    phone.attach();
+    await until(() => ended(phone.udid).includes('completed'));
+    const summary = events.filter((e) => e.event === 'backup.progress').at(-1)?.payload as { filesDone: number };
+    expect(summary?.filesDone ?? 0).toBe(0);
+  });
+});
