@@ -16,17 +16,18 @@ class DeviceNotReadyError extends RollkeeperError {
   }
 }
 
-const KIND_LABELS: Record<AssetKind, string> = {
-  photo: 'photos',
-  live: 'Live Photos',
-  video: 'videos',
-  burst: 'burst photos',
-  screenshot: 'screenshots',
-  'screen-recording': 'screen recordings',
-  slomo: 'slow-motion videos',
-  timelapse: 'time-lapses',
-  raw: 'RAW photos',
-  other: 'other files',
+/** Singular and plural, for "1 screen recording, 3 videos". */
+const KIND_LABELS: Record<AssetKind, [string, string]> = {
+  photo: ['photo', 'photos'],
+  live: ['Live Photo', 'Live Photos'],
+  video: ['video', 'videos'],
+  burst: ['burst photo', 'burst photos'],
+  screenshot: ['screenshot', 'screenshots'],
+  'screen-recording': ['screen recording', 'screen recordings'],
+  slomo: ['slow-motion video', 'slow-motion videos'],
+  timelapse: ['time-lapse', 'time-lapses'],
+  raw: ['RAW photo', 'RAW photos'],
+  other: ['other file', 'other files'],
 };
 /** Warnings printed for people; the rest are counted (all of them are in --json). */
 const WARNINGS_SHOWN = 10;
@@ -122,7 +123,7 @@ function describe(name: string, r: ScanReport): string[] {
   const lines: string[] = [];
   const kinds = (Object.entries(r.byKind) as [AssetKind, number][])
     .sort((a, b) => b[1] - a[1])
-    .map(([kind, n]) => `${n.toLocaleString('en-US')} ${KIND_LABELS[kind]}`);
+    .map(([kind, n]) => `${n.toLocaleString('en-US')} ${KIND_LABELS[kind][n === 1 ? 0 : 1]}`);
   const from = r.source === 'library' ? 'the photo library' : 'the camera folders (DCIM)';
   lines.push(
     `${name || 'iPhone'}: ${r.assets.toLocaleString('en-US')} items, read from ${from}${r.unchanged ? ' (unchanged since the last scan)' : ''}.`,
