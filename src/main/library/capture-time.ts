@@ -118,7 +118,8 @@ export async function readEmbeddedCaptureTime(read: RandomAccessReader, size: nu
   }
 }
 
-async function parseExif(data: Buffer): Promise<Record<string, unknown>> {
+/** The capture-time EXIF tags of a TIFF/EXIF block (or a file head), as raw strings. */
+export async function parseExif(data: Buffer): Promise<Record<string, unknown>> {
   // reviveValues: false keeps the raw strings: exifr's own date conversion ignores
   // OffsetTimeOriginal and reads the wall clock in this computer's zone.
   const tags: unknown = await exifr.parse(data, {

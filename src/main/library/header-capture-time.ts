@@ -6,8 +6,13 @@
  * D's readEmbeddedCaptureTime reads a fixed 64 KiB head first, which alone would spend the whole
  * per-asset budget; the date rules themselves (captureTimeFromExif/QuickTime) are D's.
  */
-import exifr from 'exifr';
-import { type CaptureTimeResult, captureTimeFromExif, captureTimeFromQuickTime, sniffMediaType } from './capture-time';
+import {
+  type CaptureTimeResult,
+  captureTimeFromExif,
+  captureTimeFromQuickTime,
+  parseExif,
+  sniffMediaType,
+} from './capture-time';
 import { readHeifExif } from './heif-exif';
 import { readQuickTimeDates } from './quicktime';
 import { type RandomAccessReader, headFirstReader } from './random-access';
@@ -30,15 +35,15 @@ export async function readHeaderCaptureTime(read: RandomAccessReader, size: numb
         return tiffCaptureTime(head, read, size);
       case 'jpeg': {
         const tiff = await jpegExif(rest, size);
-        return tiff ? captureTimeFromExif(await exifTags(tiff), 'JPEG') : none('the JPEG has no EXIF block');
+        return tiff ? captureTimeFromExif(await parseExif(tiff), 'JPEG') : none('the JPEG has no EXIF block');
       }
       case 'png': {
         const tiff = await pngExif(rest, size);
-        return tiff ? captureTimeFromExif(await exifTags(tiff), 'PNG') : none('the PNG has no EXIF date');
+        return tiff ? captureTimeFromExif(await parseExif(tiff), 'PNG') : none('the PNG has no EXIF date');
       }
       case 'heif': {
         const tiff = await readHeifExif(rest, size);
-        return tiff ? captureTimeFromExif(await exifTags(tiff), 'HEIF') : none('the HEIF file has no EXIF item');
+        return tiff ? captureTimeFromExif(await parseExif(tiff), 'HEIF') : none('the HEIF file has no EXIF item');
       }
       case 'quicktime':
         return captureTimeFromQuickTime(await readQuickTimeDates(rest, size));
@@ -51,22 +56,6 @@ export async function readHeaderCaptureTime(read: RandomAccessReader, size: numb
 }
 
 const none = (reason: string): CaptureTimeResult => ({ time: null, reasons: [reason] });
-
-async function exifTags(tiff: Buffer): Promise<Record<string, unknown>> {
-  // Raw strings (reviveValues: false): exifr's own dates ignore OffsetTimeOriginal (see capture-time.ts).
-  const tags: unknown = await exifr.parse(tiff, {
-    reviveValues: false,
-    pick: [
-      'DateTimeOriginal',
-      'OffsetTimeOriginal',
-      'SubSecTimeOriginal',
-      'CreateDate',
-      'OffsetTimeDigitized',
-      'SubSecTimeDigitized',
-    ],
-  });
-  return tags && typeof tags === 'object' ? (tags as Record<string, unknown>) : {};
-}
 
 /** The TIFF bytes of a JPEG's APP1 "Exif\0\0" segment (JPEG/JFIF markers, EXIF 2.32 §4.5.4). */
 async function jpegExif(read: RandomAccessReader, size: number): Promise<Buffer | null> {
@@ -115,7 +104,7 @@ function isTiff(head: Buffer): boolean {
 
 /** A DNG's dates live in its EXIF IFD, usually near the front: try the head, then a longer read. */
 async function tiffCaptureTime(head: Buffer, read: RandomAccessReader, size: number): Promise<CaptureTimeResult> {
-  const tagsOf = (data: Buffer) => exifTags(data).catch(() => ({}));
+  const tagsOf = (data: Buffer) => parseExif(data).catch(() => ({}));
   let result = captureTimeFromExif(await tagsOf(head), 'TIFF/DNG');
   if (!result.time && size > head.length) {
     const more = await read(0, Math.min(size, TIFF_SEARCH_BYTES));
