@@ -19,6 +19,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          // After unit and integration (which load both cores with simulators and kill -9 trials):
+          // the browser tests then run on a quiet machine.
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

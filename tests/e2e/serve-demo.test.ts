@@ -85,8 +85,14 @@ describe.skipIf(!haveChromium() || !existsSync(DEMO_ROLL))('rollkeeper serve --d
 
     const phone = page.getByRole('listitem').filter({ hasText: 'Demo iPhone' });
     await phone.getByRole('button', { name: 'Back up now' }).click();
-    await phone.getByText('Backed up.').waitFor({ timeout: 60_000 });
+    // Either it finishes, or the card says why not: fail with that message rather than a timeout.
+    const outcome = phone.getByText('Backed up.').or(phone.getByRole('alert'));
+    await outcome.waitFor({ timeout: 45_000 }).catch(async (error: unknown) => {
+      await page.screenshot({ path: path.join(SHOTS, 'demo-backup-stuck.png') });
+      throw error;
+    });
     await page.screenshot({ path: path.join(SHOTS, 'demo-backed-up.png') });
+    expect(await phone.getByRole('alert').count(), (await phone.textContent()) ?? '').toBe(0);
     await page.close();
 
     // What is in the folder (outside Rollkeeper's own .rollkeeper/), hashed from disk.

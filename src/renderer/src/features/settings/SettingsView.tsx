@@ -35,34 +35,37 @@ export function SettingsView() {
         <h1 id="settings-title">Settings</h1>
       </header>
       {settings.error && <p className="error">{settings.error.message}</p>}
-      <form className="settings" onSubmit={save}>
-        <label>
-          <span>Backup folder</span>
-          <input
-            type="text"
-            value={folder}
-            placeholder="/Volumes/NAS/Photos"
-            onChange={(e) => setFolder(e.target.value)}
-          />
-          <small className="muted">
-            A folder on this computer or a mounted NAS. Photos are kept by year and month.
-          </small>
-        </label>
-        <label className="checkbox">
-          <input type="checkbox" checked={autoBackup} onChange={(e) => setAutoBackup(e.target.checked)} />
-          <span>Back up automatically when my iPhone is connected</span>
-        </label>
-        <div className="actions">
-          <button type="submit" className="primary">
-            Save
-          </button>
-          {status && (
-            <span role="status" className={status.kind === 'error' ? 'error' : 'muted'}>
-              {status.text}
-            </span>
-          )}
-        </div>
-      </form>
+      {/* The form appears once the stored settings are in: typing into it earlier would be overwritten. */}
+      {settings.data && (
+        <form className="settings" onSubmit={save}>
+          <label>
+            <span>Backup folder</span>
+            <input
+              type="text"
+              value={folder}
+              placeholder="/Volumes/NAS/Photos"
+              onChange={(e) => setFolder(e.target.value)}
+            />
+            <small className="muted">
+              A folder on this computer or a mounted NAS. Photos are kept by year and month.
+            </small>
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={autoBackup} onChange={(e) => setAutoBackup(e.target.checked)} />
+            <span>Back up automatically when my iPhone is connected</span>
+          </label>
+          <div className="actions">
+            <button type="submit" className="primary">
+              Save
+            </button>
+            {status && (
+              <span role="status" className={status.kind === 'error' ? 'error' : 'muted'}>
+                {status.text}
+              </span>
+            )}
+          </div>
+        </form>
+      )}
     </section>
   );
 }
