@@ -1,5 +1,8 @@
 import type * as ElectronModule from 'electron';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { DeviceWatcher } from '../device/device-watcher';
+import { useSqliteBinding } from '../sqlite';
 import { Engine } from '../engine';
 import { forwardEvents, registerIpc, trustedSender } from './ipc';
 import { appLocations, appUrlCheck, loadApp, lockDown, windowOptions } from './window';
@@ -22,6 +25,7 @@ export async function startApp(
     return null;
   }
   await app.whenReady();
+  useSqliteBinding(electronSqliteBinding(mainDir));
 
   const engine = new Engine({ dataDir: app.getPath('userData'), transport: 'electron', watcher: watcher ?? undefined });
   const locations = appLocations(mainDir);
@@ -61,4 +65,21 @@ export async function startApp(
   await open();
   await engine.start();
   return { quit };
+}
+
+/**
+ * better-sqlite3 built for Electron's ABI by scripts/electron-native.mjs (`npm start` runs it
+ * first), beside the bundles: out/native/electron-<version>-<platform>-<arch>/. Undefined when
+ * absent (then node_modules' build is tried, which works only if it was built for Electron).
+ */
+export function electronSqliteBinding(mainDir: string, versions = process.versions): string | undefined {
+  if (!versions.electron) return undefined;
+  const file = path.join(
+    mainDir,
+    '..',
+    'native',
+    `electron-${versions.electron}-${process.platform}-${process.arch}`,
+    'better_sqlite3.node',
+  );
+  return existsSync(file) ? file : undefined;
 }

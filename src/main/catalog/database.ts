@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../sqlite';
 import { AssetsRepository } from './assets-repository';
 import { AuditRepository } from './audit-repository';
 import { BackupQueries } from './backup-queries';
@@ -67,7 +68,7 @@ export class Catalog {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     let db: Database.Database | undefined;
     try {
-      db = new Database(file);
+      db = openDatabase(file);
       // Check the version before anything writes (WAL mode rewrites the header): a catalog from a
       // newer Rollkeeper is left exactly as it was.
       const version = db.pragma('user_version', { simple: true }) as number;

@@ -4,7 +4,8 @@
  * and later) or ZGENERICASSET (up to iOS 13); optional columns that are absent read as NULL.
  * Column meanings: /work/shared/reference/photo-library-on-device.md (osxphotos, forensic notes).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../sqlite';
 import type { Asset, AssetKind, ResourceRole } from '../../shared/asset';
 import { LibrarySchemaUnknownError, LibraryUnreadableError } from './scan-errors';
 
@@ -72,7 +73,7 @@ interface ResourceRowRaw {
 export function readLibrary(dbPath: string): LibraryContents {
   let db: Database.Database;
   try {
-    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    db = openDatabase(dbPath, { readonly: true, fileMustExist: true });
   } catch (error) {
     throw new LibraryUnreadableError((error as Error).message, { cause: error });
   }
