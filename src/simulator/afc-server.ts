@@ -323,6 +323,11 @@ class AfcSession {
     if (faults?.vanishOnOpen?.includes(normalize(afcPath))) throw new StatusReply(AfcStatus.OBJECT_NOT_FOUND);
     const file = await open(await this.jail.resolved(afcPath), flags);
     const info = await file.stat();
+    if (this.closed) {
+      // The connection was cut while the file opened: shutdown() has already closed the others.
+      await file.close();
+      throw new StatusReply(AfcStatus.IO_ERROR);
+    }
     if (info.isDirectory()) {
       await file.close();
       throw new StatusReply(AfcStatus.OBJECT_IS_DIR);
