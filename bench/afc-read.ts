@@ -3,13 +3,17 @@
  *   - our client (src/main/device/afc), with FILE_READ sizes of 1/2/4/8 MiB,
  *   - libimobiledevice's AFC client (C library, from /usr/bin/python3: bench/lib/libimobiledevice-afc.py),
  *   - appium-ios-device (JS peer; it honours USBMUXD_SOCKET_ADDRESS),
+ * and, as a ceiling, a bare reader that throws the bytes away (bench/lib/bare-afc-reader.ts),
  * then many small files over a 1 ms link, ours pipelined vs ours one request at a time.
- * Prints throughput and the two goal ratios. Nothing is hashed or written: only the read path.
+ * Prints throughput, client and simulator CPU per GiB, and the goal ratios. Nothing is hashed or
+ * written while timed (only the read path); afterwards every large file is read once more through
+ * our stream and its sha256 compared with the source.
  *
  *   npx tsx bench/afc-read.ts [--large-files 3] [--large-mb 128] [--small-files 5000] [--small-kb 100]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +23,7 @@ import type { AfcClient } from '../src/main/device/afc/afc-client';
 import { AfcPool } from '../src/main/device/afc/afc-pool';
 import { DeviceSession } from '../src/main/device/device-session';
 import { UsbmuxClient } from '../src/main/device/usbmux/client';
+import { bareRead } from './lib/bare-afc-reader';
 
 const MiB = 1024 * 1024;
 const args = Object.fromEntries(
@@ -40,12 +45,15 @@ interface Result {
   seconds: number;
   /** CPU time the client itself used (user + system), seconds. */
   cpuSeconds: number;
+  /** CPU time the simulator used meanwhile, seconds (Linux only). */
+  serverCpuSeconds?: number;
 }
 const mbps = (r: Result): number => r.bytes / 1e6 / r.seconds;
 const filesPerSecond = (r: Result): number => r.files / r.seconds;
 
-async function makeData(root: string): Promise<{ large: string[]; small: string[] }> {
+async function makeData(root: string): Promise<{ large: string[]; small: string[]; sha256: Map<string, string> }> {
   const large: string[] = [];
+  const sha256 = new Map<string, string>();
   const small: string[] = [];
   await mkdir(path.join(root, 'DCIM/100APPLE'), { recursive: true });
   for (let i = 0; i < LARGE_FILES; i++) {
@@ -53,10 +61,15 @@ async function makeData(root: string): Promise<{ large: string[]; small: string[
     // Written 8 MiB at a time, so this process never holds a whole file (its heap stays small
     // and its garbage collector quiet for the clients measured here).
     const file = await open(path.join(root, afcPath), 'w');
-    for (let at = 0; at < LARGE_MB * MiB; at += 8 * MiB)
-      await file.write(randomBytes(Math.min(8 * MiB, LARGE_MB * MiB - at)));
+    const hash = createHash('sha256');
+    for (let at = 0; at < LARGE_MB * MiB; at += 8 * MiB) {
+      const bytes = randomBytes(Math.min(8 * MiB, LARGE_MB * MiB - at));
+      hash.update(bytes);
+      await file.write(bytes);
+    }
     await file.close();
     large.push(afcPath);
+    sha256.set(afcPath, hash.digest('hex'));
   }
   const content = randomBytes(SMALL_KB * 1000);
   for (let i = 0; i < SMALL_FILES; i++) {
@@ -71,12 +84,12 @@ async function makeData(root: string): Promise<{ large: string[]; small: string[
   // Warm the page cache so every client reads from memory, not from the disk (in another
   // process: reading 1 GB here would leave this one's heap and GC in a different state).
   spawnSync('sh', ['-c', 'find "$0" -type f -exec cat {} + > /dev/null', root], { stdio: 'inherit' });
-  return { large, small };
+  return { large, small, sha256 };
 }
 
 async function startSimulator(
   cameraRoll: string,
-): Promise<{ address: string; udids: Record<string, string>; stop(): void }> {
+): Promise<{ address: string; udids: Record<string, string>; pid: number; stop(): void }> {
   const child = spawn(
     process.execPath,
     [
@@ -101,8 +114,30 @@ async function startSimulator(
   });
   return {
     ...(JSON.parse(line) as { address: string; udids: Record<string, string> }),
+    pid: child.pid!,
     stop: () => child.stdin!.end(),
   };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+/** The simulator's pid, for its CPU column. */
+let serverPid = 0;
+
+/** Runs `run` and adds the simulator's CPU time meanwhile to its result. */
+async function withServerCpu(run: () => Promise<Result>): Promise<Result> {
+  const before = processCpuSeconds(serverPid);
+  const result = await run();
+  const after = processCpuSeconds(serverPid);
+  return before === undefined || after === undefined ? result : { ...result, serverCpuSeconds: after - before };
 }
 
 async function timed(label: string, files: number, run: () => Promise<number>): Promise<Result> {
@@ -117,6 +152,13 @@ async function timed(label: string, files: number, run: () => Promise<number>): 
     seconds: (performance.now() - start) / 1000,
     cpuSeconds: (used.user + used.system) / 1e6,
   };
+}
+
+/** The sha256 of a file read through our read stream (outside any timing: checks the bytes, not the speed). */
+async function sha256Through(client: AfcClient, file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of client.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** Counts a stream's bytes in flowing mode, as a pipeline to a hash or a file consumes it. */
@@ -202,9 +244,12 @@ async function appium(
 
 function table(title: string, results: Result[]): void {
   console.log(`\n${title}`);
+  const perGiB = (seconds: number, r: Result): string =>
+    ((seconds * 1000) / (r.bytes / 2 ** 30)).toFixed(0).padStart(6);
   for (const r of results) {
+    const server = r.serverCpuSeconds === undefined ? '' : ` ${perGiB(r.serverCpuSeconds, r)} simulator CPU ms/GiB`;
     console.log(
-      `  ${r.label.padEnd(48)} ${mbps(r).toFixed(1).padStart(8)} MB/s ${filesPerSecond(r).toFixed(0).padStart(7)} files/s ${r.seconds.toFixed(2).padStart(7)} s ${((r.cpuSeconds * 1000) / (r.bytes / 2 ** 30)).toFixed(0).padStart(6)} client CPU ms/GiB`,
+      `  ${r.label.padEnd(48)} ${mbps(r).toFixed(1).padStart(8)} MB/s ${filesPerSecond(r).toFixed(0).padStart(7)} files/s ${r.seconds.toFixed(2).padStart(7)} s ${perGiB(r.cpuSeconds, r)} client CPU ms/GiB${server}`,
     );
   }
 }
@@ -215,8 +260,9 @@ async function main(): Promise<void> {
   console.log(
     `AFC read benchmark: ${LARGE_FILES} × ${LARGE_MB} MiB, ${SMALL_FILES} × ${SMALL_KB} kB; node ${process.version}`,
   );
-  const { large, small } = await makeData(media);
+  const { large, small, sha256 } = await makeData(media);
   const sim = await startSimulator(media);
+  serverPid = sim.pid;
   const usbmux = new UsbmuxClient({ address: sim.address });
   const devices = await usbmux.listDevices();
   const sessionFor = async (name: string): Promise<DeviceSession> => {
@@ -247,6 +293,17 @@ async function main(): Promise<void> {
         `ours, FILE_READ ${chunk} MiB, 3 in flight`,
         oursAt(chunk),
       ]),
+      [
+        'ceiling: bare reader, bytes thrown away',
+        async (label) => {
+          const socket = await fast.connectService('com.apple.afc');
+          try {
+            return await timed(label, large.length, () => bareRead(socket, large));
+          } finally {
+            socket.destroy();
+          }
+        },
+      ],
       ['libimobiledevice (python), 1 MiB reads', (label) => python(sim.address, udid, MiB, large, label)],
       ['libimobiledevice (python), 4 MiB reads', (label) => python(sim.address, udid, 4 * MiB, large, label)],
       ['appium-ios-device, default stream', (label) => appium(sim.address, udid, large, undefined, label)],
@@ -257,15 +314,23 @@ async function main(): Promise<void> {
     const best = new Map<string, Result>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const [label, run] of configs) {
-        const result = await run(label);
+        const result = await withServerCpu(() => run(label));
         if (result.bytes !== largeBytes) throw new Error(`${label} read ${result.bytes} bytes, expected ${largeBytes}`);
         if (!best.has(label) || mbps(result) > mbps(best.get(label)!)) best.set(label, result);
       }
     }
     const largeResults = [...best.values()];
     const ours = largeResults.slice(0, 4);
-    const peers = largeResults.slice(4);
+    const peers = largeResults.slice(5);
     table(`Large files, link unlimited (best of ${ROUNDS} rounds)`, largeResults);
+    // Speed means nothing if the bytes are wrong: every large file once more, hashed (not timed).
+    const checker = await fast.openAfc();
+    for (const file of large) {
+      if ((await sha256Through(checker, file)) !== sha256.get(file))
+        throw new Error(`${file}: bytes differ from the source`);
+    }
+    checker.close();
+    console.log('  (every large file read through our stream once more: sha256 equal to the source)');
     fast.close();
 
     // Small files, 1 ms latency per round trip.
@@ -312,6 +377,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `  large, ours best (${bestOurs.label}) / fastest peer: ${(mbps(bestOurs) / mbps(fastestPeer)).toFixed(2)}×`,
+    );
+    const ceiling = largeResults[4]!;
+    console.log(
+      `  large, ceiling (bare reader) / fastest peer: ${(mbps(ceiling) / mbps(fastestPeer)).toFixed(2)}×; ours (4 MiB) / ceiling: ${(mbps(ours4) / mbps(ceiling)).toFixed(2)}×`,
     );
     console.log(
       `  small, pipelined / one request at a time: ${(filesPerSecond(pipelined) / filesPerSecond(serial)).toFixed(2)}× (goal ≥ 3×)`,

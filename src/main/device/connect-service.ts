@@ -80,7 +80,9 @@ export async function connectToService(
   }
   try {
     const { port, ssl } = await trusted.lockdown.startService(serviceName, trusted.record.EscrowBag);
-    const socket = await usbmux.connect(trusted.device, port, options.signal);
+    // Without TLS the service client may read the socket directly (AfcConnection does: it reads
+    // FILE_READ payloads in place). TLS needs the plain socket underneath it.
+    const socket = await usbmux.connect(trusted.device, port, options.signal, { directRead: !ssl });
     if (!ssl) return socket;
     return await wrapTls(socket, trusted.record);
   } finally {

@@ -12,6 +12,8 @@ import { LockdownClient } from '../../../src/main/device/lockdown/client';
 import { generatePairRecord, pairRecordFromPlist } from '../../../src/main/device/lockdown/pair-record';
 import { pickDevice } from '../../../src/main/device/usbmux/client';
 import { AfcClient } from '../../../src/main/device/afc/afc-client';
+import { AFC_HEADER_SIZE, AfcOp, cStrings, encodeHeader, u64s } from '../../../src/main/device/afc/protocol';
+import { takeDirectRead } from '../../../src/main/device/usbmux/direct-read-socket';
 import type { SimulatedPhone } from '../../../src/simulator/simulated-phone';
 import { startSimulator } from './simulator-fixture';
 
@@ -53,6 +55,43 @@ describe('our lockdown client against the simulator', () => {
     const afc = new AfcClient(await connectToService(env.usbmux, phone.udid, 'com.apple.afc'));
     expect(await afc.readFile('/DCIM/100APPLE/IMG_0001.JPG')).toEqual(Buffer.from('small photo bytes'));
     afc.close();
+    env.sim.removePhone(phone);
+  });
+
+  it('connectToService gives AFC a direct-read socket, with no byte lost after the Connect result', async () => {
+    const phone = env.sim.addPhone({ cameraRoll: env.roll });
+    const stream = await connectToService(env.usbmux, phone.udid, 'com.apple.afc');
+    // A minimal AFC reader on the socket's own takeover interface (AfcConnection uses the same).
+    let pending = Buffer.alloc(0);
+    const frames: Buffer[] = [];
+    let wake = (): void => {};
+    expect(
+      takeDirectRead(stream, {
+        nextBuffer: () => undefined,
+        onBytes(bytes) {
+          pending = Buffer.concat([pending, bytes]);
+          while (pending.length >= AFC_HEADER_SIZE && pending.length >= Number(pending.readBigUInt64LE(8))) {
+            const length = Number(pending.readBigUInt64LE(8));
+            frames.push(pending.subarray(0, length));
+            pending = pending.subarray(length);
+          }
+          wake();
+        },
+      }),
+    ).toBe(true);
+    const nextFrame = async (): Promise<Buffer> => {
+      while (frames.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      return frames.shift()!;
+    };
+    const open = Buffer.concat([u64s(1n), cStrings('/DCIM/100APPLE/IMG_0001.JPG')]);
+    stream.write(Buffer.concat([encodeHeader(0n, AfcOp.FILE_OPEN, open.length, 0), open]));
+    const opened = await nextFrame();
+    expect(opened.readBigUInt64LE(32)).toBe(AfcOp.FILE_OPEN_RES);
+    stream.write(Buffer.concat([encodeHeader(1n, AfcOp.FILE_READ, 16, 0), u64s(opened.readBigUInt64LE(40), 1024n)]));
+    const read = await nextFrame();
+    expect(read.readBigUInt64LE(32)).toBe(AfcOp.DATA);
+    expect(read.subarray(AFC_HEADER_SIZE)).toEqual(Buffer.from('small photo bytes'));
+    stream.destroy();
     env.sim.removePhone(phone);
   });
 

@@ -154,8 +154,8 @@ export class AfcClient {
   }
 
   /**
-   * `read` without joining the reply: the bytes as the slices of the socket chunks they came in
-   * (no copy). An empty array means end of file.
+   * `read` without joining the reply: the bytes as the reply's own buffers (one per 4 MiB, see
+   * frame-receiver.ts), never reused by the client. An empty array means end of file.
    */
   async readParts(handle: AfcHandle, length: number): Promise<Buffer[]> {
     const frame = await this.connection.request(AfcOp.FILE_READ, u64s(handle, BigInt(length)));

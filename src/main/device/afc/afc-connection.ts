@@ -4,14 +4,20 @@
  * order, but matching by number also catches a confused peer). `maxInFlight: 1` turns
  * pipelining off: each request waits for the previous reply, as libimobiledevice does.
  *
+ * Receiving: on a socket from usbmux Connect (a direct-read socket) the frames' payloads are read
+ * straight into their own buffers (see frame-receiver.ts); on any other Duplex, 'data' chunks are
+ * copied into them. Either way a reply's buffers belong to its caller and are never reused.
+ *
  * Failure handling: a malformed frame fails the connection with ProtocolError; a closed or reset
  * socket fails it with DeviceDisconnectedError. Either way every pending and later request is
  * rejected at once, so nothing waits forever on a phone that is gone.
  */
 import type { Duplex } from 'node:stream';
 import { DeviceDisconnectedError, DeviceTimeoutError, ProtocolError } from '../errors';
+import { takeDirectRead } from '../usbmux/direct-read-socket';
 import { AfcClosedError } from './errors';
-import { AFC_MAX_FRAME_BYTES, AfcFrameParser, encodeHeader, type AfcFrame } from './protocol';
+import { AfcFrameReceiver } from './frame-receiver';
+import { AFC_MAX_FRAME_BYTES, encodeHeader, type AfcFrame, type AfcHeader } from './protocol';
 
 export interface AfcConnectionOptions {
   /** Requests on the wire at once; 1 = no pipelining. Default 32. */
@@ -31,7 +37,7 @@ interface Pending {
 }
 
 export class AfcConnection {
-  private readonly parser: AfcFrameParser;
+  private readonly receiver: AfcFrameReceiver;
   private readonly pending = new Map<bigint, Pending>();
   private readonly slotWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
   private readonly maxInFlight: number;
@@ -47,9 +53,16 @@ export class AfcConnection {
     options: AfcConnectionOptions = {},
   ) {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
-    this.parser = new AfcFrameParser(options.maxFrameBytes ?? AFC_MAX_FRAME_BYTES);
+    this.receiver = new AfcFrameReceiver(options.maxFrameBytes ?? AFC_MAX_FRAME_BYTES, {
+      onHeader: (header) => this.checkHeader(header),
+      onFrame: (frame) => this.deliver(frame),
+    });
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const direct = takeDirectRead(socket, {
+      nextBuffer: () => this.readTarget(),
+      onBytes: (bytes, inPlace) => this.onBytes(bytes, inPlace),
+    });
+    if (!direct) socket.on('data', (chunk: Buffer) => this.onBytes(chunk, false));
     socket.on('error', (error) =>
       this.fail(new DeviceDisconnectedError('The connection to the iPhone was lost.', { cause: error })),
     );
@@ -115,31 +128,46 @@ export class AfcConnection {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes from the socket: in place (read into receiver.target()) or to be copied. */
+  private onBytes(bytes: Buffer, inPlace: boolean): void {
     if (this.failure) return;
     if (this.idleTimer) this.idleTimer.refresh();
-    let frames: AfcFrame[];
     try {
-      frames = this.parser.push(chunk);
+      if (inPlace) this.receiver.landed(bytes.length);
+      else this.receiver.push(bytes);
     } catch (error) {
       this.fail(error as Error);
       this.socket.destroy();
       return;
     }
-    for (const frame of frames) {
-      const waiter = this.pending.get(frame.packetNum);
-      if (!waiter) {
-        this.fail(
-          new ProtocolError(`AFC reply carries packet number ${frame.packetNum}, which no request is waiting for.`),
-        );
-        this.socket.destroy();
-        return;
-      }
-      this.pending.delete(frame.packetNum);
-      this.releaseSlot();
-      waiter.resolve(frame);
-    }
     if (this.pending.size === 0) this.disarmIdleTimer();
+  }
+
+  /** Where the socket should read next (the current frame's buffer), or undefined for its own. */
+  private readTarget(): Buffer | undefined {
+    if (this.failure) return undefined;
+    try {
+      return this.receiver.target();
+    } catch (error) {
+      // Runs inside Node's read callback: a throw here would be an uncaught exception.
+      this.fail(error as Error);
+      this.socket.destroy();
+      return undefined;
+    }
+  }
+
+  /** Refuses a reply nobody waits for as soon as its header is in (before its body is allocated). */
+  private checkHeader(header: AfcHeader): void {
+    if (!this.pending.has(header.packetNum)) {
+      throw new ProtocolError(`AFC reply carries packet number ${header.packetNum}, which no request is waiting for.`);
+    }
+  }
+
+  private deliver(frame: AfcFrame): void {
+    const waiter = this.pending.get(frame.packetNum)!;
+    this.pending.delete(frame.packetNum);
+    this.releaseSlot();
+    waiter.resolve(frame);
   }
 
   private armIdleTimer(): void {

@@ -171,7 +171,9 @@ export function encodeKeyValues(record: Record<string, string>): Buffer {
 }
 
 /**
- * Incremental frame parser. Feed it socket chunks with `push`; it returns the frames completed.
+ * Incremental frame parser (the simulator's AFC server reads requests with it; our client reads
+ * replies with AfcFrameReceiver, frame-receiver.ts, which can take payloads read in place).
+ * Feed it socket chunks with `push`; it returns the frames completed.
  * Bulk data is handed out as slices of the chunks it arrived in, so a 4 MiB read reply is never
  * copied here (measured: assembling it into one buffer costs a fresh 4 MiB allocation and a
  * memcpy per frame, more than it saves in garbage collection). Each header is validated as soon

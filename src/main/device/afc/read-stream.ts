@@ -115,7 +115,8 @@ export class AfcReadStream extends Readable {
         // A short read is not the end: ask again for what is missing (unless already closing:
         // then the file is shorter than the range, and the stream ends short; see bytesRead).
         if (length < head.size && this.wanted !== Infinity && !this.closing) this.requested -= head.size - length;
-        // The reply's socket chunks go out as they are: no copy of the payload.
+        // The reply's buffers go out as they are (one per 4 MiB of payload; on a usbmux socket the
+        // payload was read straight into them): no copy, and each one belongs to the consumer.
         let more = true;
         for (const part of parts) more = this.push(part);
         if (this.bytesRead >= this.wanted) return this.end();

@@ -20,6 +20,7 @@ import {
   type UsbmuxAddress,
   type UsbmuxFrame,
 } from './protocol';
+import { connectDirectRead } from './direct-read-socket';
 
 /** One phone as usbmuxd lists it. The same phone may appear twice (USB and Network). */
 export interface UsbmuxDevice {
@@ -132,11 +133,18 @@ export class UsbmuxClient {
   /**
    * Opens a raw pipe to a TCP port on the phone (e.g. lockdownd's 62078). Resolves once
    * usbmuxd says OK; from then on the socket carries the service's own bytes.
+   * With `directRead`, the socket is a direct-read socket (usbmux/direct-read-socket.ts): an
+   * ordinary stream until a client such as AfcConnection takes over its reads.
    */
-  async connect(device: UsbmuxDevice | number, port: number, signal?: AbortSignal): Promise<net.Socket> {
+  async connect(
+    device: UsbmuxDevice | number,
+    port: number,
+    signal?: AbortSignal,
+    options: { directRead?: boolean } = {},
+  ): Promise<net.Socket> {
     const deviceId = typeof device === 'number' ? device : device.deviceId;
     const request = usbmuxRequest('Connect', { DeviceID: deviceId, PortNumber: byteSwapPort(port) });
-    const { socket, decoder, frames } = await this.exchange(request, signal, true);
+    const { socket, decoder, frames } = await this.exchange(request, signal, true, options.directRead);
     const reply = frames.shift()!;
     if (reply.body.MessageType !== 'Result' || reply.body.Number !== UsbmuxResult.OK) {
       socket.destroy();
@@ -209,15 +217,17 @@ export class UsbmuxClient {
     body: PlistDict,
     signal: AbortSignal | undefined,
     keep: boolean,
+    directRead = false,
   ): Promise<{ socket: net.Socket; decoder: UsbmuxFrameDecoder; frames: UsbmuxFrame[] }> {
     const tag = this.nextTag++;
     const where = formatUsbmuxAddress(this.address);
     return new Promise((resolve, reject) => {
       signal?.throwIfAborted();
-      const socket =
+      const target =
         this.address.kind === 'unix'
-          ? net.connect(this.address.path)
-          : net.connect(this.address.port, this.address.host);
+          ? { path: this.address.path }
+          : { port: this.address.port, host: this.address.host };
+      const socket = directRead ? connectDirectRead(target) : net.connect(target);
       const decoder = new UsbmuxFrameDecoder();
       let settled = false;
       const finish = (error: Error | undefined, frames?: UsbmuxFrame[]) => {

@@ -5,7 +5,7 @@ import { AfcClient } from '../../../../src/main/device/afc/afc-client';
 import { AFC_HEADER_SIZE, AfcOp, encodeHeader } from '../../../../src/main/device/afc/protocol';
 import { DeviceDisconnectedError, DeviceError, ProtocolError } from '../../../../src/main/device/errors';
 import type { AfcHostileMode } from '../../../../src/simulator/afc-server';
-import { startTestAfc, writeRoll, type TestAfc } from './afc-test-server';
+import { CLIENT_TRANSPORTS, startTestAfc, writeRoll, type TestAfc } from './afc-test-server';
 
 /** Two connected in-memory duplexes: what one writes, the other reads. */
 function duplexPair(): [Duplex, Duplex] {
@@ -124,7 +124,7 @@ describe('AfcClient and a phone that stops answering', () => {
   });
 });
 
-describe('AfcClient against the hostile simulator', () => {
+describe.each(CLIENT_TRANSPORTS)('AfcClient against the hostile simulator (%s socket)', (transport) => {
   let afc: TestAfc | undefined;
   afterEach(async () => {
     await afc?.cleanup();
@@ -141,7 +141,7 @@ describe('AfcClient against the hostile simulator', () => {
   ];
   for (const [mode, message, type] of cases) {
     it(`answers ${mode} with ${type.name}`, async () => {
-      afc = await startTestAfc({ faults: { hostile: mode } });
+      afc = await startTestAfc({ faults: { hostile: mode } }, {}, transport);
       const client = await afc.connect();
       const error = await client.readDir('/DCIM').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(type);
@@ -152,7 +152,7 @@ describe('AfcClient against the hostile simulator', () => {
   }
 
   it('refuses a FILE_READ answer longer than asked', async () => {
-    afc = await startTestAfc({ faults: { hostile: 'oversized-read' } });
+    afc = await startTestAfc({ faults: { hostile: 'oversized-read' } }, {}, transport);
     await writeRoll(afc.root, { '/a': 10 });
     const client = await afc.connect();
     const handle = await client.open('/a');

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AfcError } from '../../../../src/main/device/afc/errors';
 import { DeviceDisconnectedError } from '../../../../src/main/device/errors';
-import { startTestAfc, writeRoll, type TestAfc } from './afc-test-server';
+import { CLIENT_TRANSPORTS, startTestAfc, writeRoll, type TestAfc } from './afc-test-server';
 
 let afc: TestAfc | undefined;
 afterEach(async () => {
@@ -20,9 +20,9 @@ async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-describe('AfcClient against the simulator', () => {
+describe.each(CLIENT_TRANSPORTS)('AfcClient against the simulator (%s socket)', (transport) => {
   it('lists and reads every file of a roll byte-identical, whatever the chunk size', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     const chunk = 64 * 1024;
     const roll = await writeRoll(afc.root, {
       '/DCIM/100APPLE/IMG_0001.HEIC': 0,
@@ -52,7 +52,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('reads ranges (header-only reads) and streams between start and end', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     const roll = await writeRoll(afc.root, { '/DCIM/100APPLE/IMG_0001.MOV': 300_000 });
     const content = roll.get('/DCIM/100APPLE/IMG_0001.MOV')!;
     const client = await afc.connect({ chunkSize: 32 * 1024 });
@@ -70,7 +70,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('reads a known range without asking past its end, closing right behind the last read', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     const roll = await writeRoll(afc.root, { '/DCIM/a.jpg': 100_000 });
     const client = await afc.connect({ chunkSize: 40_000 });
     const before = afc.stats.requests;
@@ -81,7 +81,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('ends a known range short (no error) when the file shrank since it was listed', async () => {
-    afc = await startTestAfc({ faults: { changeSize: { '/DCIM/a.mov': -30_000 } } });
+    afc = await startTestAfc({ faults: { changeSize: { '/DCIM/a.mov': -30_000 } } }, {}, transport);
     const roll = await writeRoll(afc.root, { '/DCIM/a.mov': 100_000 });
     const client = await afc.connect({ chunkSize: 16_384 });
     const size = Number((await client.stat('/DCIM/a.mov')).size);
@@ -93,14 +93,14 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('refuses a range that is not a non-negative integer', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     const client = await afc.connect();
     expect(() => client.createReadStream('/a', { start: 1.5 })).toThrow(RangeError);
     expect(() => client.createReadStream('/a', { end: -2 })).toThrow(RangeError);
   });
 
   it('keeps more than one request in flight when pipelining, exactly one when it is off', async () => {
-    afc = await startTestAfc({}, { latencyMs: 2 });
+    afc = await startTestAfc({}, { latencyMs: 2 }, transport);
     await writeRoll(afc.root, { '/DCIM/100APPLE/IMG_0001.MOV': 1_000_000 });
     const pipelined = await afc.connect({ chunkSize: 64 * 1024 });
     await collect(pipelined.createReadStream('/DCIM/100APPLE/IMG_0001.MOV', { readAhead: 4 }));
@@ -118,7 +118,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('honours backpressure: a consumer that stops reading stops the FILE_READs', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     await writeRoll(afc.root, { '/DCIM/100APPLE/BIG.MOV': 4 * 1024 * 1024 });
     const client = await afc.connect();
     const stream = client.createReadStream('/DCIM/100APPLE/BIG.MOV', { chunkSize: 16 * 1024, readAhead: 2 });
@@ -141,7 +141,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('cancels with an AbortSignal: the stream errors with AbortError and the handle is closed', async () => {
-    afc = await startTestAfc({}, { latencyMs: 1 });
+    afc = await startTestAfc({}, { latencyMs: 1 }, transport);
     await writeRoll(afc.root, { '/DCIM/100APPLE/BIG.MOV': 2 * 1024 * 1024 });
     const client = await afc.connect({ chunkSize: 16 * 1024 });
     const controller = new AbortController();
@@ -160,7 +160,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('writes, makes folders, renames and removes', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     const client = await afc.connect();
     await client.mkdir('/Rollkeeper/test/deep');
     const data = Buffer.alloc(2_500_000, 0x5a);
@@ -180,7 +180,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('seeks from start, current and end', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     const roll = await writeRoll(afc.root, { '/a.bin': 1000 });
     const client = await afc.connect();
     const handle = await client.open('/a.bin');
@@ -194,7 +194,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('reports a missing path as a typed not-found error with a hint', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     const client = await afc.connect();
     const error = await client.stat('/DCIM/100APPLE/GONE.HEIC').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AfcError);
@@ -205,7 +205,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('reads device storage facts', async () => {
-    afc = await startTestAfc({ model: 'iPhone16,1' });
+    afc = await startTestAfc({ model: 'iPhone16,1' }, {}, transport);
     const client = await afc.connect();
     const info = await client.deviceInfo();
     expect(info.model).toBe('iPhone16,1');
@@ -215,7 +215,7 @@ describe('AfcClient against the simulator', () => {
   });
 
   it('stats a symlink as a link with its target', async () => {
-    afc = await startTestAfc();
+    afc = await startTestAfc({}, {}, transport);
     await writeRoll(afc.root, { '/DCIM/a.jpg': 10 });
     await symlink('a.jpg', path.join(afc.root, 'DCIM/link.jpg'));
     const client = await afc.connect();
@@ -223,9 +223,9 @@ describe('AfcClient against the simulator', () => {
   });
 });
 
-describe('AfcClient when the phone goes away', () => {
+describe.each(CLIENT_TRANSPORTS)('AfcClient when the phone goes away (%s socket)', (transport) => {
   it('ends every pending call with a typed disconnected error, promptly', async () => {
-    afc = await startTestAfc({}, { latencyMs: 50 });
+    afc = await startTestAfc({}, { latencyMs: 50 }, transport);
     await writeRoll(afc.root, { '/DCIM/a.mov': 1_000_000 });
     const client = await afc.connect({ chunkSize: 64 * 1024 });
     const handle = await client.open('/DCIM/a.mov');
@@ -242,7 +242,7 @@ describe('AfcClient when the phone goes away', () => {
   });
 
   it('fails a stream cut by the link (drop after N bytes) with a disconnected error, freeing the phone side', async () => {
-    afc = await startTestAfc({}, { dropAfterBytes: 300_000 });
+    afc = await startTestAfc({}, { dropAfterBytes: 300_000 }, transport);
     await writeRoll(afc.root, { '/DCIM/a.mov': 2_000_000 });
     const client = await afc.connect({ chunkSize: 64 * 1024 });
     let got = 0;

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AfcClient, type AfcClientOptions } from '../../../../src/main/device/afc/afc-client';
+import { connectDirectRead } from '../../../../src/main/device/usbmux/direct-read-socket';
 import { serveAfc, type AfcServerOptions, type AfcServerStats } from '../../../../src/simulator/afc-server';
 import { Link, type LinkOptions } from '../../../../src/simulator/link';
 
@@ -23,9 +24,17 @@ export interface TestAfc {
   cleanup(): Promise<void>;
 }
 
+/**
+ * How the test client's socket reads: `stream` is a plain socket ('data' events), `direct` a
+ * direct-read socket as usbmux Connect makes for AFC (payloads read in place).
+ */
+export type ClientTransport = 'stream' | 'direct';
+export const CLIENT_TRANSPORTS: ClientTransport[] = ['stream', 'direct'];
+
 export async function startTestAfc(
   serverOptions: Partial<AfcServerOptions> = {},
   linkOptions: LinkOptions = {},
+  transport: ClientTransport = 'stream',
 ): Promise<TestAfc> {
   const dir = await mkdtemp(path.join(tmpdir(), 'rk-afc-'));
   const root = path.join(dir, 'Media');
@@ -49,7 +58,8 @@ export async function startTestAfc(
     link,
     serverSockets,
     async connect(clientOptions = {}) {
-      const socket = net.createConnection(socketPath);
+      const socket =
+        transport === 'direct' ? connectDirectRead({ path: socketPath }) : net.createConnection(socketPath);
       await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
       const client = new AfcClient(socket, clientOptions);
       clients.push(client);
