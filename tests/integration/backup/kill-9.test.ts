@@ -64,17 +64,24 @@ describe('rollkeeper backup killed with SIGKILL', () => {
       await rig.fresh();
       const files = phone.files.size;
       const first = cli(['backup', '--to', rig.destRoot]);
-      // Half the trials kill after the k-th file event (mid-copy), half after a random delay.
-      const fileEvents = Math.floor(next() * files * 2);
-      const delayMs = 300 + Math.floor(next() * 1500);
+      // Where the kill lands: trials 4 and 9 early (start-up, scan, planning: a random delay from
+      // the start); even trials right after the k-th file event (k ≥ 1: mid-copy by construction);
+      // the other odd trials a random 0–80 ms after the first file event (mid-copy, between files,
+      // in a write or a read-back). The copying itself lasts ~0.1–1 s on this rig.
+      const early = trial % 5 === 4;
+      const afterFiles = 1 + Math.floor(next() * (files - 1));
+      const delayMs = early ? 50 + Math.floor(next() * 550) : Math.floor(next() * 80);
+      const fileEventsNow = () => first.events.filter((e) => e.event === 'file').length;
       await new Promise<void>((resolve) => {
-        const timer = trial % 2 === 0 ? undefined : setTimeout(resolve, delayMs);
+        let timer: NodeJS.Timeout | undefined = early ? setTimeout(resolve, delayMs) : undefined;
         const poll = setInterval(() => {
-          const seen = first.events.filter((e) => e.event === 'file').length;
-          if ((trial % 2 === 0 && seen >= fileEvents) || first.child.exitCode !== null) {
+          const seen = fileEventsNow();
+          if (first.child.exitCode !== null || (trial % 2 === 0 && !early && seen >= afterFiles)) {
             clearInterval(poll);
             clearTimeout(timer);
             resolve();
+          } else if (trial % 2 === 1 && !early && seen >= 1 && timer === undefined) {
+            timer = setTimeout(resolve, delayMs);
           }
         }, 1);
         first.exit.then(() => {
