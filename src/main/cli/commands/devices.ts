@@ -1,4 +1,5 @@
 import type { Device } from '../../../shared/contract';
+import { formatStorage } from '../../../shared/format';
 import { DeviceSession } from '../../device/device-session';
 import { UsbmuxClient, type UsbmuxDevice } from '../../device/usbmux/client';
 import { type Command, intOption } from '../command';
@@ -65,7 +66,7 @@ export const devicesCommand: Command = {
 
 function describe(device: Device): string {
   const storage = device.storage
-    ? `, ${formatBytes(device.storage.freeBytes)} free of ${formatBytes(device.storage.totalBytes)}`
+    ? `, ${formatStorage(device.storage.freeBytes)} free of ${formatStorage(device.storage.totalBytes)}`
     : '';
   const details = [
     device.model,
@@ -77,15 +78,4 @@ function describe(device: Device): string {
   const head = `${device.name || 'iPhone'} (${details}${storage})  ${device.udid}`;
   const state = `  ${STATE_LABELS[device.state]}${device.message ? `: ${device.message}` : ''}`;
   return `${head}\n${state}`;
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value >= 100 || unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { formatStorage } from '../../../../shared/format';
 import type { Device } from '../../../../shared/contract';
 import { useEngine, useEngineQuery } from '../../engine-context';
 import { BackupControls } from '../backup/BackupControls';
@@ -11,17 +12,6 @@ const STATE_LABEL: Record<Device['state'], string> = {
   disconnected: 'Disconnected',
   error: 'Problem',
 };
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value >= 100 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
 
 /** The phones attached now, kept fresh by device events. */
 export function DevicePanel() {
@@ -65,7 +55,7 @@ export function DevicePanel() {
             </span>
             {d.storage && (
               <span className="muted">
-                {formatBytes(d.storage.freeBytes)} free of {formatBytes(d.storage.totalBytes)}
+                {formatStorage(d.storage.freeBytes)} free of {formatStorage(d.storage.totalBytes)}
               </span>
             )}
             <span className="device-state">{STATE_LABEL[d.state]}</span>
