@@ -1,7 +1,6 @@
-import { openDestination } from '../../backup/open-destination';
-import { Catalog } from '../../catalog/database';
 import type { CopyState } from '../../catalog/copy-state';
-import { type Command, UsageError } from '../command';
+import { type Command } from '../command';
+import { withDestination } from '../destination-option';
 
 const LABELS: Record<CopyState, string> = {
   verified: 'verified (backed up and read back)',
@@ -26,38 +25,29 @@ export const statusCommand: Command = {
   ].join('\n'),
   options: { to: { type: 'string' } },
   async run({ values }, ctx) {
-    if (typeof values.to !== 'string' || values.to === '') throw new UsageError('--to DEST is required');
-    const catalog = Catalog.openInDataDir(ctx.dataDir);
-    try {
-      const { destination, id } = await openDestination(values.to, catalog, { readOnly: true });
-      try {
-        const counts = id
-          ? catalog.copies.countByState(id)
-          : { unknown: 0, copying: 0, copied: 0, verified: 0, failed: 0, missing: 0 };
-        let pending = 0;
-        ctx.say(`Backup folder ${destination.description}:`);
-        for (const state of Object.keys(LABELS) as CopyState[]) {
-          if (counts[state] > 0 || state === 'verified')
-            ctx.say(`  ${String(counts[state]).padStart(7)}  ${LABELS[state]}`);
-        }
-        if (id) {
-          for (const device of catalog.devices.list()) {
-            const files = catalog.backup.resourcesToBackUp(device.id, id);
-            pending += files.length;
-            ctx.emit({ event: 'device', udid: device.udid, name: device.name, pending: files.length });
-            const bytes = files.reduce((sum, f) => sum + f.size, 0);
-            ctx.say(
-              `  ${device.name || device.udid}: ${files.length === 0 ? 'everything verified' : `${files.length} files (${bytes} bytes) not yet verified`}`,
-            );
-          }
-        }
-        ctx.emit({ event: 'summary', destination: destination.description, ...counts, pending });
-        return 0;
-      } finally {
-        await destination.close();
+    return withDestination(values, ctx.dataDir, { readOnly: true }, async (catalog, { destination, id }) => {
+      const counts = id
+        ? catalog.copies.countByState(id)
+        : { unknown: 0, copying: 0, copied: 0, verified: 0, failed: 0, missing: 0 };
+      let pending = 0;
+      ctx.say(`Backup folder ${destination.description}:`);
+      for (const state of Object.keys(LABELS) as CopyState[]) {
+        if (counts[state] > 0 || state === 'verified')
+          ctx.say(`  ${String(counts[state]).padStart(7)}  ${LABELS[state]}`);
       }
-    } finally {
-      catalog.close();
-    }
+      if (id) {
+        for (const device of catalog.devices.list()) {
+          const files = catalog.backup.resourcesToBackUp(device.id, id);
+          pending += files.length;
+          ctx.emit({ event: 'device', udid: device.udid, name: device.name, pending: files.length });
+          const bytes = files.reduce((sum, f) => sum + f.size, 0);
+          ctx.say(
+            `  ${device.name || device.udid}: ${files.length === 0 ? 'everything verified' : `${files.length} files (${bytes} bytes) not yet verified`}`,
+          );
+        }
+      }
+      ctx.emit({ event: 'summary', destination: destination.description, ...counts, pending });
+      return 0;
+    });
   },
 };

@@ -1,8 +1,7 @@
-import { openDestination } from '../../backup/open-destination';
 import { verifyDestination } from '../../backup/verify-run';
-import { Catalog } from '../../catalog/database';
 import { formatBytes } from '../../destinations/errors';
-import { type Command, UsageError } from '../command';
+import { type Command } from '../command';
+import { withDestination } from '../destination-option';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -21,43 +20,34 @@ export const verifyCommand: Command = {
   ].join('\n'),
   options: { to: { type: 'string' } },
   async run({ values }, ctx) {
-    if (typeof values.to !== 'string' || values.to === '') throw new UsageError('--to DEST is required');
-    const catalog = Catalog.openInDataDir(ctx.dataDir);
-    try {
-      const { destination, id } = await openDestination(values.to, catalog, { expectExisting: true });
-      try {
-        const summary = await verifyDestination({
-          catalog,
-          destination,
-          destinationId: id,
-          signal: ctx.signal,
-          onCopy: (event) => {
-            ctx.emit({ event: 'copy', ...event });
-            if (event.status === 'altered') ctx.say(`ALTERED  ${event.location}: ${event.detail}`);
-            if (event.status === 'missing') ctx.say(`MISSING  ${event.location}`);
-          },
-        });
-        const { checked, ok, altered, missing, bytes, seconds } = summary;
-        ctx.say(
-          `Checked ${checked} copies (${formatBytes(bytes)}) in ${destination.description}: ${ok} intact, ` +
-            `${altered} altered, ${missing} missing.` +
-            (altered + missing > 0 ? ' Run a backup with the iPhone attached to copy them again.' : ''),
-        );
-        ctx.emit({
-          event: 'summary',
-          checked,
-          ok,
-          altered,
-          missing,
-          bytes,
-          seconds: Math.round(seconds * 1000) / 1000,
-        });
-        return altered + missing === 0 ? 0 : 1;
-      } finally {
-        await destination.close();
-      }
-    } finally {
-      catalog.close();
-    }
+    return withDestination(values, ctx.dataDir, { expectExisting: true }, async (catalog, { destination, id }) => {
+      const summary = await verifyDestination({
+        catalog,
+        destination,
+        destinationId: id,
+        signal: ctx.signal,
+        onCopy: (event) => {
+          ctx.emit({ event: 'copy', ...event });
+          if (event.status === 'altered') ctx.say(`ALTERED  ${event.location}: ${event.detail}`);
+          if (event.status === 'missing') ctx.say(`MISSING  ${event.location}`);
+        },
+      });
+      const { checked, ok, altered, missing, bytes, seconds } = summary;
+      ctx.say(
+        `Checked ${checked} copies (${formatBytes(bytes)}) in ${destination.description}: ${ok} intact, ` +
+          `${altered} altered, ${missing} missing.` +
+          (altered + missing > 0 ? ' Run a backup with the iPhone attached to copy them again.' : ''),
+      );
+      ctx.emit({
+        event: 'summary',
+        checked,
+        ok,
+        altered,
+        missing,
+        bytes,
+        seconds: Math.round(seconds * 1000) / 1000,
+      });
+      return altered + missing === 0 ? 0 : 1;
+    });
   },
 };
