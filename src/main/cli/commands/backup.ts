@@ -1,15 +1,14 @@
 import type { BackupRun, BackupSummary, FileEvent } from '../../backup/backup-run';
 import { backupPhone } from '../../backup/backup-phone';
-import { openDestination } from '../../backup/open-destination';
 import { watcherPhoneLink } from '../../backup/phone-files';
 import { pickReadyPhone } from '../../backup/pick-phone';
 import type { BackupProgress } from '../../backup/progress';
-import { Catalog } from '../../catalog/database';
 import { formatBytes } from '../../destinations/errors';
 import { AfcPool } from '../../device/afc/afc-pool';
 import { DeviceWatcher } from '../../device/device-watcher';
 import { scanDevice } from '../../library/scan-device';
-import { type CliContext, type Command, intOption, UsageError } from '../command';
+import { type CliContext, type Command, intOption } from '../command';
+import { withDestination } from '../destination-option';
 
 export const backupCommand: Command = {
   name: 'backup',
@@ -42,15 +41,12 @@ export const backupCommand: Command = {
     'oldest-first': { type: 'boolean' },
   },
   async run({ values }, ctx) {
-    if (typeof values.to !== 'string' || values.to === '') throw new UsageError('--to DEST is required');
     const concurrency = intOption(values.concurrency, 'concurrency', { min: 1, max: 16 }) ?? 4;
     const waitSeconds = intOption(values.wait, 'wait', { max: 3600 }) ?? 10;
     const udid = typeof values.udid === 'string' ? values.udid : undefined;
 
-    const catalog = Catalog.openInDataDir(ctx.dataDir);
-    const watcher = new DeviceWatcher();
-    try {
-      const { destination, id } = await openDestination(values.to, catalog);
+    return withDestination(values, ctx.dataDir, {}, async (catalog, { destination, id }) => {
+      const watcher = new DeviceWatcher();
       try {
         // usbmuxd missing is the likelier story than "no iPhone" when the watcher cannot listen.
         let usbmuxProblem: Error | undefined;
@@ -97,12 +93,9 @@ export const backupCommand: Command = {
         report(summary, ctx, destination.description);
         return summary.state === 'completed' && summary.failed === 0 ? 0 : 1;
       } finally {
-        await destination.close();
+        watcher.stop();
       }
-    } finally {
-      watcher.stop();
-      catalog.close();
-    }
+    });
   },
 };
 
