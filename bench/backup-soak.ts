@@ -7,24 +7,19 @@
  *
  *   npx tsx bench/backup-soak.ts [--trials 200] [--seed 1]
  */
-import { type Rig, type RigPhone, checkConsistent, startRig } from '../tests/integration/backup/backup-rig';
+import {
+  type Rig,
+  type RigPhone,
+  checkConsistent,
+  startRig,
+  trialRandom,
+} from '../tests/integration/backup/backup-rig';
 
 const args = Object.fromEntries(
   process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1] ?? '']] : [])),
 ) as Record<string, string>;
 const TRIALS = Number(args.trials ?? 200);
 const SEED = Number(args.seed ?? 1);
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function trial(rig: Rig, phone: RigPhone, next: () => number, rollBytes: number): Promise<string | null> {
   await rig.fresh();
@@ -71,7 +66,7 @@ async function main(): Promise<void> {
     const phone = await rig.addPhone({ seed: 'soak', photos: 16, videos: 3, live: 4 });
     const rollBytes = [...phone.files.values()].reduce((sum, f) => sum + f.size, 0);
     for (let i = 0; i < TRIALS; i++) {
-      const next = random(SEED * 100_000 + i);
+      const next = trialRandom(SEED * 100_000 + i);
       const problem = await trial(rig, phone, next, rollBytes).catch((error: unknown) => String(error));
       if (problem) {
         failures++;

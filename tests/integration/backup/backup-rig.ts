@@ -23,6 +23,7 @@ import { readManifest } from '../../../src/simulator/camera-roll/generate';
 import type { SimulatedPhoneOptions } from '../../../src/simulator/simulated-phone';
 import { PhoneSimulator } from '../../../src/simulator/phone-simulator';
 import type { SimulatedPhone } from '../../../src/simulator/simulated-phone';
+import { SeededRandom } from '../../../src/simulator/camera-roll/random';
 
 /** The assets a scanner would report for a generated roll (its library view). */
 export function assetsFromManifest(manifest: CameraRollManifest): Asset[] {
@@ -180,4 +181,10 @@ export async function checkConsistent(
     if (sha !== copy.sha256) throw new Error(`the catalog says verified for ${copy.location}, but its bytes differ`);
   }
   return stored;
+}
+
+/** A seeded source of numbers in [0, 1) for a trial, so a failing trial can be replayed. */
+export function trialRandom(seed: number): () => number {
+  const random = new SeededRandom(`trial-${seed}`);
+  return () => random.next();
 }

@@ -7,7 +7,7 @@
  * bench/backup-soak.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Rig, type RigPhone, checkConsistent, startRig } from './backup-rig';
+import { type Rig, type RigPhone, checkConsistent, startRig, trialRandom } from './backup-rig';
 
 const TRIALS = 20;
 let rig: Rig;
@@ -21,23 +21,11 @@ beforeAll(async () => {
 });
 afterAll(async () => rig?.close());
 
-/** A small seeded generator (mulberry32), so a failing trial can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('a cable pulled at a random byte offset', () => {
   it.each(Array.from({ length: TRIALS }, (_, i) => i))(
     'trial %i: pauses, resumes on re-plug, stores nothing half',
     async (trial) => {
-      const next = random(1000 + trial);
+      const next = trialRandom(1000 + trial);
       await rig.fresh();
       const link = phone.phone.link;
       const offset = Math.floor(next() * rollBytes * 0.9);

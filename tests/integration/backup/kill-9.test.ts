@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Rig, type RigPhone, checkConsistent, startRig } from './backup-rig';
+import { type Rig, type RigPhone, checkConsistent, startRig, trialRandom } from './backup-rig';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const TRIALS = 10;
@@ -45,22 +45,11 @@ function cli(args: string[]): CliRun {
   return { child, events, exit };
 }
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('rollkeeper backup killed with SIGKILL', () => {
   it.each(Array.from({ length: TRIALS }, (_, i) => i))(
     'trial %i: the next run finishes a consistent backup',
     async (trial) => {
-      const next = random(7000 + trial);
+      const next = trialRandom(7000 + trial);
       await rig.fresh();
       const files = phone.files.size;
       const first = cli(['backup', '--to', rig.destRoot]);
