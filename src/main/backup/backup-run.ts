@@ -28,6 +28,7 @@ import { delay } from './phone-files';
 import { planBackup, type BackupOrder, type PlannedFile } from './plan';
 import { type BackupProgress, ProgressMeter } from './progress';
 import { reconcile } from './reconcile';
+import { Slots } from './slots';
 
 export interface BackupRunOptions {
   catalog: Catalog;
@@ -37,7 +38,11 @@ export interface BackupRunOptions {
   /** The phone's row in the catalog; its assets must have been scanned into it. */
   deviceId: number;
   phone: PhoneFiles;
-  /** Files in flight at once (each on its own AFC connection). Default 4. */
+  /**
+   * Files read from the phone at once. Default 4. As many more may be finishing meanwhile
+   * (data fsync, commit, read-back): they no longer need the phone, and overlapping them with
+   * the next reads keeps the cable busy.
+   */
   concurrency?: number;
   order?: BackupOrder;
   /** How long to wait for a disconnected phone before giving up. Default 10 minutes. */
@@ -113,6 +118,8 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
   private readonly counts = { copied: 0, deduplicated: 0, failed: 0, bytes: 0 };
   private lastProgressMs = 0;
   private started = false;
+  private phoneSlots = new Slots(1);
+  private readonly inFlight = new Set<{ reading: boolean; stop: AbortController }>();
 
   constructor(private readonly options: BackupRunOptions) {
     super();
@@ -153,8 +160,9 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
       catalog.runs.progress(this.runId, { itemsTotal: this.meter.filesTotal, bytesTotal: this.meter.bytesTotal });
       if (this.stateValue === 'planning') this.setState('running');
       this.emitProgress(true);
-      const workers = Math.max(1, Math.min(this.options.concurrency ?? 4, 64));
-      await Promise.all(Array.from({ length: workers }, () => this.worker()));
+      const reading = Math.max(1, Math.min(this.options.concurrency ?? 4, 64));
+      this.phoneSlots = new Slots(reading);
+      await Promise.all(Array.from({ length: 2 * reading }, () => this.worker()));
       if (this.fatal !== undefined) throw this.fatal;
       this.cancelController.signal.throwIfAborted();
     } catch (error) {
@@ -217,16 +225,37 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
         await this.deviceWait.catch(() => undefined);
         continue;
       }
-      const file = this.queue.shift();
-      if (!file) return;
-      const signal = AbortSignal.any([cancelled, this.pauseController.signal]);
+      if (this.queue.length === 0) return;
+      const releasePhone = await this.phoneSlots.acquire();
+      // Things may have changed while waiting for the slot: check again before taking a file.
+      const file =
+        cancelled.aborted || this.resumed || this.deviceWait || this.fatal !== undefined
+          ? undefined
+          : this.queue.shift();
+      if (!file) {
+        releasePhone();
+        continue;
+      }
+      const flight = { reading: true, stop: new AbortController() };
+      this.inFlight.add(flight);
+      const signal = AbortSignal.any([cancelled, this.pauseController.signal, flight.stop.signal]);
       const key = {};
       this.emitFile(file, 'copying');
       try {
-        const outcome = await this.copier.copy(file, signal, (bytes) => {
-          this.meter.update(key, bytes);
-          this.emitProgress();
-        });
+        const outcome = await this.copier.copy(
+          file,
+          signal,
+          (bytes) => {
+            this.meter.update(key, bytes);
+            this.emitProgress();
+          },
+          () => {
+            flight.reading = false;
+            releasePhone();
+          },
+        );
+        this.inFlight.delete(flight);
+        releasePhone();
         this.meter.finish(key, file.size);
         this.counts[outcome.kind] += 1;
         if (outcome.kind === 'copied') this.counts.bytes += file.size;
@@ -235,6 +264,8 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
         this.assetFileDone(file, false);
         this.recordProgress();
       } catch (error) {
+        this.inFlight.delete(flight);
+        releasePhone();
         this.meter.abandon(key);
         await this.handleFailure(file, error, signal);
       }
@@ -254,8 +285,11 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
       return;
     }
     if (isDestinationFatal(error)) {
-      this.fatal = this.withSpaceNeeded(error, file);
-      this.cancelController.abort(this.fatal);
+      this.fatal ??= this.withSpaceNeeded(error, file);
+      // No new files, and stop those still reading from the phone (their writes would fail
+      // too); files already written finish their commit and read-back, so what is in the
+      // folder is counted and verified.
+      for (const flight of this.inFlight) if (flight.reading) flight.stop.abort(this.fatal);
       return;
     }
     const attempts = (this.attempts.get(file) ?? 0) + 1;

@@ -33,6 +33,11 @@ export type CopyOutcome =
   /** The content was already at the destination: nothing new written (verified now or before). */
   | { kind: 'deduplicated'; sha256: string; location: string };
 
+interface CopyHooks {
+  onBytes: (bytes: number) => void;
+  onPhoneDone: () => void;
+}
+
 export interface FileCopierContext {
   catalog: Catalog;
   destination: Destination;
@@ -49,14 +54,21 @@ export class FileCopier {
   /**
    * Backs up one file. Throws typed errors: FileVanishedOnPhoneError, FileChangedOnPhoneError,
    * CopyVerifyError, the destination's (full, read-only …), the device's (disconnected …), or
-   * `signal.reason` when aborted.
+   * `signal.reason` when aborted. `onPhoneDone` is called once the last byte has come from the
+   * phone: the rest (fsync, commit, read-back) no longer needs it.
    */
-  async copy(file: PlannedFile, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<CopyOutcome> {
+  async copy(
+    file: PlannedFile,
+    signal: AbortSignal,
+    onBytes: (bytes: number) => void,
+    onPhoneDone: () => void = () => undefined,
+  ): Promise<CopyOutcome> {
+    const hooks = { onBytes, onPhoneDone };
     if (file.sha256) {
       const sha256 = file.sha256;
-      return this.locked(sha256, () => this.copyKnown(file, sha256, signal, onBytes));
+      return this.locked(sha256, () => this.copyKnown(file, sha256, signal, hooks));
     }
-    const put = await this.putFromPhone(file, undefined, signal, onBytes);
+    const put = await this.putFromPhone(file, undefined, signal, hooks);
     const { sha256 } = put.hashes;
     this.ctx.catalog.assets.setResourceHash(file.resourceId, sha256);
     // A retry of this file (after a bad read-back, say) is then a file of known content.
@@ -76,7 +88,7 @@ export class FileCopier {
     file: PlannedFile,
     sha256: string,
     signal: AbortSignal,
-    onBytes: (bytes: number) => void,
+    hooks: CopyHooks,
   ): Promise<CopyOutcome> {
     const { catalog, destination, destinationId } = this.ctx;
     const record = catalog.copies.get(destinationId, sha256);
@@ -102,7 +114,7 @@ export class FileCopier {
     if (state !== 'copying') catalog.copies.transition(destinationId, sha256, 'copying');
     let put: PutResult;
     try {
-      put = await this.putFromPhone(file, { sha256 }, signal, onBytes);
+      put = await this.putFromPhone(file, { sha256 }, signal, hooks);
     } catch (error) {
       catalog.copies.transition(destinationId, sha256, 'failed', { error: messageOf(error) });
       throw error;
@@ -117,14 +129,16 @@ export class FileCopier {
     file: PlannedFile,
     hashes: Partial<ContentHashes> | undefined,
     signal: AbortSignal,
-    onBytes: (bytes: number) => void,
+    hooks: CopyHooks,
   ): Promise<PutResult> {
     const { destination } = this.ctx;
     const needed = destination.capabilities.hashesNeededBeforeWrite;
     let known = hashes ?? {};
     if (needed.some((name) => !known[name])) {
       // The destination must know these before the first byte: one read just to hash.
-      const measured = await this.ctx.phone.read(file.path, file.size, signal, (body) => hashStream(body, signal));
+      const measured = await this.ctx.phone.read(file.path, file.size, signal, (body) =>
+        hashStream(body, signal, { md5: needed.includes('md5') }),
+      );
       if (measured.size !== file.size)
         throw new FileChangedOnPhoneError(file.path, `${measured.size} bytes, listed as ${file.size}`);
       known = { ...measured.hashes, ...known };
@@ -145,8 +159,8 @@ export class FileCopier {
       return await this.ctx.phone.read(file.path, file.size, signal, (stream) =>
         destination.put(
           item,
-          remember(stream, (error) => (phoneError = error)),
-          { signal, onProgress: onBytes },
+          remember(stream, (error) => (phoneError = error), hooks.onPhoneDone),
+          { signal, onProgress: hooks.onBytes },
         ),
       );
     } catch (error) {
@@ -220,11 +234,13 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /**
  * Passes the phone's bytes through in batches of about WRITE_BATCH_BYTES, noting a read failure
- * (the destination may rewrap it, and the pipeline must tell a pulled cable from a full disk).
+ * (the destination may rewrap it, and the pipeline must tell a pulled cable from a full disk)
+ * and the end of the phone's stream.
  */
 async function* remember(
   source: AsyncIterable<Uint8Array>,
   onError: (error: unknown) => void,
+  onEnd: () => void,
 ): AsyncIterable<Uint8Array> {
   let parts: Uint8Array[] = [];
   let pending = 0;
@@ -242,6 +258,7 @@ async function* remember(
     onError(error);
     throw error;
   }
+  onEnd();
   if (pending > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, pending);
 }
 

@@ -18,6 +18,8 @@ export async function readBack(
   location: StoredLocation,
   signal?: AbortSignal,
 ): Promise<ReadBack | null> {
+  // A destination that can measure its copy itself (off the main thread) does.
+  if (destination.measureStored) return destination.measureStored(location, { signal });
   let body: AsyncIterable<Uint8Array>;
   try {
     body = await destination.openRead(location, { signal });

@@ -8,6 +8,9 @@
  * - Hashes travel with the item. Jottacloud refuses an upload whose MD5 is not known in advance
  *   (`capabilities.hashesNeededBeforeWrite` says so); a local folder hashes on the fly and compares
  *   at the end. Either way a mismatch discards the copy and throws `ContentMismatchError`.
+ * - SHA-256 is always measured (the catalog's identity). MD5 costs more CPU than SHA-256 with the
+ *   SHA extensions, so a destination only measures it when it needs it or was asked to
+ *   (`capabilities.hashesMeasured`); a known MD5 given with an item is always checked.
  * - `list()` is the destination's own index (capture time, hashes, source phone, asset id), so
  *   the catalog can be rebuilt from the destination alone if the app's data is lost.
  * - A `StoredLocation` is opaque to callers: a relative path for a folder, a key for S3, a JFS
@@ -18,10 +21,16 @@ import type { CaptureTime, ResourceRole } from '../../shared/asset';
 /** Where a destination stored a file: opaque to callers, stable for the destination. */
 export type StoredLocation = string;
 
-/** Content hashes as lowercase hex. */
+/** Content hashes as lowercase hex. MD5 only where measured (see `hashesMeasured`). */
 export interface ContentHashes {
   sha256: string;
-  md5: string;
+  md5?: string;
+}
+
+/** What reading a stored copy back measured. */
+export interface StoredDigest {
+  size: number;
+  sha256: string;
 }
 
 /** One file to store: the key parts that decide its name, its size and what is known of its hashes. */
@@ -103,6 +112,12 @@ export interface RemoveOptions {
 export interface DestinationCapabilities {
   /** Hashes that must be known before the first byte is sent (Jottacloud: `['md5']`). */
   hashesNeededBeforeWrite: ReadonlyArray<keyof ContentHashes>;
+  /**
+   * Hashes the destination measures on every write, returns in `PutResult` and keeps in its
+   * index (so `findByHash` can answer by them). Always includes `sha256`; a local folder adds
+   * `md5` only when opened with `{ md5: true }`.
+   */
+  hashesMeasured: ReadonlyArray<keyof ContentHashes>;
   /** Whether `remove(..., { toTrash: true })` keeps a recoverable copy. */
   hasTrash: boolean;
   /** Names differing only in case collide (Jottacloud, macOS, Windows, SMB). */
@@ -140,6 +155,13 @@ export interface Destination {
 
   /** The stored bytes, streamed, for verification. */
   openRead(location: StoredLocation, options?: { signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>>;
+
+  /**
+   * Optional: read the stored copy back in full and measure its size and SHA-256, where the
+   * destination can do that cheaper than streaming `openRead` to the caller (a local folder
+   * hashes on a worker thread). Null when nothing is stored at `location`.
+   */
+  measureStored?(location: StoredLocation, options?: { signal?: AbortSignal }): Promise<StoredDigest | null>;
 
   /** Delete a stored file (to the trash when asked and the destination has one). */
   remove(location: StoredLocation, options: RemoveOptions): Promise<void>;

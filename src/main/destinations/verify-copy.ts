@@ -4,7 +4,7 @@
  * sync tool). Works on any Destination, since it only uses `openRead`.
  */
 import { hashStream } from './content-hasher';
-import type { Destination, IndexEntry } from './destination';
+import type { Destination, IndexEntry, StoredDigest } from './destination';
 import { LocationNotFoundError } from './errors';
 
 export type VerifyOutcome =
@@ -23,21 +23,29 @@ export async function verifyStoredCopy(
   entry: Pick<IndexEntry, 'location' | 'size' | 'hashes'>,
   options: { signal?: AbortSignal } = {},
 ): Promise<VerifyOutcome> {
-  let body: AsyncIterable<Uint8Array>;
-  try {
-    body = await destination.openRead(entry.location, options);
-  } catch (error) {
-    if (error instanceof LocationNotFoundError) return { status: 'missing', location: entry.location };
-    throw error;
-  }
-  const actual = await hashStream(body, options.signal);
-  if (actual.size === entry.size && actual.hashes.sha256 === entry.hashes.sha256) {
+  const actual = await measure(destination, entry.location, options.signal);
+  if (!actual) return { status: 'missing', location: entry.location };
+  if (actual.size === entry.size && actual.sha256 === entry.hashes.sha256) {
     return { status: 'ok', location: entry.location };
   }
   return {
     status: 'altered',
     location: entry.location,
     expected: { size: entry.size, sha256: entry.hashes.sha256 },
-    actual: { size: actual.size, sha256: actual.hashes.sha256 },
+    actual,
   };
+}
+
+/** The copy's size and SHA-256 as stored now, or null when it is gone. */
+async function measure(destination: Destination, location: string, signal?: AbortSignal): Promise<StoredDigest | null> {
+  if (destination.measureStored) return destination.measureStored(location, { signal });
+  let body: AsyncIterable<Uint8Array>;
+  try {
+    body = await destination.openRead(location, { signal });
+  } catch (error) {
+    if (error instanceof LocationNotFoundError) return null;
+    throw error;
+  }
+  const { size, hashes } = await hashStream(body, signal);
+  return { size, sha256: hashes.sha256 };
 }

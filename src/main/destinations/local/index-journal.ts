@@ -39,7 +39,14 @@ const entrySchema = z.object({
   location: z.string().min(1),
   stem: z.string(),
   size: z.number().int().nonnegative(),
-  hashes: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), md5: z.string().regex(/^[0-9a-f]{32}$/) }),
+  // MD5 only when the folder was opened to measure it (older journals always have it).
+  hashes: z.object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    md5: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
+  }),
   assetId: z.string(),
   sourceDevice: z.string(),
   role: roleSchema,

@@ -3,9 +3,10 @@
  * mount included). Layout and naming: see layout.ts; the index: see index-journal.ts.
  *
  * A write: stream into `.rollkeeper/tmp/<uuid>.part` while hashing → fsync → compare size and any
- * known hashes → (under the write lock) dedupe by SHA-256, choose the name, journal the intent
- * (fsync) → rename into place → fsync the folder → journal the commit. No partial file ever sits
- * at a final path; a crash at any point is settled on the next open.
+ * known hashes → (under the write lock, together with the other writes ready at that moment:
+ * group-commit.ts) dedupe by SHA-256, choose the name, journal the intent (fsync) → rename into
+ * place → fsync the folder → journal the commit. No partial file ever sits at a final path; a
+ * crash at any point is settled on the next open.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -18,9 +19,11 @@ import type {
   PutOptions,
   PutResult,
   RemoveOptions,
+  StoredDigest,
   StoredLocation,
   StoredObjectInfo,
 } from '../destination';
+import { hashStream } from '../content-hasher';
 import {
   DestinationFullError,
   DestinationIoError,
@@ -31,6 +34,7 @@ import {
 import { checkExpectedHashes, validatePutItem } from '../item-checks';
 import { verifyStoredCopy, type VerifyOutcome } from '../verify-copy';
 import { DiskNames } from './disk-names';
+import { GroupCommitter } from './group-commit';
 import { acquireFolderLock } from './folder-lock';
 import { assertFolderPresent, META_FOLDER, readMarker, writeMarker } from './folder-marker';
 import { errnoOf, toDestinationError } from './fs-errors';
@@ -66,6 +70,12 @@ export interface LocalDestinationOptions {
   defaultOffset?: DefaultOffset;
   /** Compact the journal on open when it holds this many more records than live entries. */
   compactionSlack?: number;
+  /**
+   * Measure and index MD5 as well as SHA-256 for every file written (default false: no local use
+   * needs it, and it costs more CPU than SHA-256). For a folder that feeds a destination which
+   * checks by MD5 (Jottacloud, S3's Content-MD5). An item that brings a known MD5 is always checked.
+   */
+  md5?: boolean;
 }
 
 /** What `findStrays` reports: files with no index entry, and entries with no file. */
@@ -76,18 +86,12 @@ export interface StrayReport {
 
 export class LocalDestination implements Destination {
   readonly kind = 'local';
-  readonly capabilities: DestinationCapabilities = {
-    hashesNeededBeforeWrite: [],
-    hasTrash: true,
-    // We always name as if the folder were case-insensitive: it may be (macOS, Windows, SMB),
-    // or be copied to one later.
-    caseInsensitive: true,
-    knowsFreeSpace: true,
-  };
+  readonly capabilities: DestinationCapabilities;
 
   private readonly writeQueue = new SerialQueue();
   private readonly diskNames: DiskNames;
   private readonly planner: NamePlanner;
+  private readonly committer: GroupCommitter | null;
   private closed = false;
 
   private constructor(
@@ -99,9 +103,30 @@ export class LocalDestination implements Destination {
     private readonly journal: IndexJournal | null,
     private readonly releaseLock: (() => Promise<void>) | null,
     defaultOffset: DefaultOffset,
+    private readonly measureMd5: boolean,
   ) {
+    this.capabilities = {
+      hashesNeededBeforeWrite: [],
+      hashesMeasured: measureMd5 ? ['sha256', 'md5'] : ['sha256'],
+      hasTrash: true,
+      // We always name as if the folder were case-insensitive: it may be (macOS, Windows, SMB),
+      // or be copied to one later.
+      caseInsensitive: true,
+      knowsFreeSpace: true,
+    };
     this.diskNames = new DiskNames(fs, root);
     this.planner = new NamePlanner(fs, root, index, this.diskNames, defaultOffset);
+    this.committer = journal
+      ? new GroupCommitter({
+          fs,
+          queue: this.writeQueue,
+          journal,
+          index,
+          planner: this.planner,
+          diskNames: this.diskNames,
+          deduplicated: (existing, item) => this.deduplicated(existing, item),
+        })
+      : null;
   }
 
   get description(): string {
@@ -115,6 +140,7 @@ export class LocalDestination implements Destination {
     await assertFolderPresent(fs, absoluteRoot);
     const meta = path.join(absoluteRoot, META_FOLDER);
     const offset = options.defaultOffset ?? systemOffset;
+    const md5 = options.md5 ?? false;
     try {
       let id = await readMarker(fs, absoluteRoot);
       if (id === null) {
@@ -125,7 +151,8 @@ export class LocalDestination implements Destination {
           );
         }
         // Read-only and never used: an empty destination, without writing a marker.
-        if (options.readOnly) return new LocalDestination(absoluteRoot, '', fs, new LocalIndex(), null, null, offset);
+        if (options.readOnly)
+          return new LocalDestination(absoluteRoot, '', fs, new LocalIndex(), null, null, offset, md5);
         id = await writeMarker(fs, absoluteRoot);
       }
       const index = new LocalIndex();
@@ -133,7 +160,7 @@ export class LocalDestination implements Destination {
       if (options.readOnly) {
         await readJournal(fs, journalPath, (record) => index.apply(record));
         index.pending.clear();
-        return new LocalDestination(absoluteRoot, id, fs, index, null, null, offset);
+        return new LocalDestination(absoluteRoot, id, fs, index, null, null, offset, md5);
       }
       const release = await acquireFolderLock(fs, path.join(meta, LOCK_FILE), absoluteRoot);
       let journal: IndexJournal | undefined;
@@ -143,7 +170,7 @@ export class LocalDestination implements Destination {
         await fs.mkdir(path.join(meta, TEMP_FOLDER), { recursive: true });
         const read = await readJournal(fs, journalPath, (record) => index.apply(record));
         journal = await IndexJournal.open(fs, journalPath, read);
-        const destination = new LocalDestination(absoluteRoot, id, fs, index, journal, release, offset);
+        const destination = new LocalDestination(absoluteRoot, id, fs, index, journal, release, offset, md5);
         await settlePendingIntents(fs, absoluteRoot, index, journal);
         await destination.compactIfWorthIt(read, options.compactionSlack ?? 1000);
         return destination;
@@ -177,6 +204,7 @@ export class LocalDestination implements Destination {
       const hashes = await writeTempFile(this.fs, tempPath, body, {
         size: item.size,
         what: item.fileName,
+        md5: this.measureMd5 || item.hashes?.md5 !== undefined,
         signal: options.signal,
         onProgress: options.onProgress,
       });
@@ -188,7 +216,7 @@ export class LocalDestination implements Destination {
           await this.fs.utimes(tempPath, mtime, mtime).catch(() => undefined);
         }
         options.signal?.throwIfAborted();
-        return await this.writeQueue.run(() => this.commit(item, tempPath, hashes));
+        return await this.committer!.commit({ item, tempPath, hashes });
       } catch (error) {
         await this.fs.unlink(tempPath).catch(() => undefined);
         throw error;
@@ -236,6 +264,21 @@ export class LocalDestination implements Destination {
     } catch (error) {
       const code = errnoOf(error);
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') throw new LocationNotFoundError(location);
+      throw toDestinationError(error, this.root);
+    }
+  }
+
+  async measureStored(location: StoredLocation, options: { signal?: AbortSignal } = {}): Promise<StoredDigest | null> {
+    const absolute = this.absoluteOf(location);
+    if (!absolute) return null;
+    try {
+      if (this.fs.hashFile) return await this.fs.hashFile(absolute, options.signal);
+      const { size, hashes } = await hashStream(await this.fs.openForRead(absolute, options.signal), options.signal);
+      return { size, sha256: hashes.sha256 };
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const code = errnoOf(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return null;
       throw toDestinationError(error, this.root);
     }
   }
@@ -325,43 +368,6 @@ export class LocalDestination implements Destination {
 
   // ── the write's critical section ─────────────────────────────────────────────────────────
 
-  private async commit(item: PutItem, tempPath: string, hashes: ContentHashes): Promise<PutResult> {
-    const existing = this.index.findBySha256(hashes.sha256);
-    if (existing) {
-      await this.fs.unlink(tempPath).catch(() => undefined);
-      return this.deduplicated(existing, item);
-    }
-    const { folderPath, stem, name, location } = await this.planner.plan(item);
-    const entry: LocalIndexEntry = {
-      location,
-      stem,
-      size: item.size,
-      hashes,
-      assetId: item.assetId,
-      sourceDevice: item.sourceDevice,
-      role: item.role,
-      assetName: item.assetName,
-      fileName: item.fileName,
-      captureTime: item.captureTime,
-      modifiedMs: item.modifiedMs ?? null,
-      storedAtMs: Date.now(),
-    };
-    await this.journal!.append([{ op: 'intent', entry }], true);
-    try {
-      await this.fs.rename(tempPath, path.join(folderPath, name));
-    } catch (error) {
-      await this.journal!.append([{ op: 'abandon', location }], false).catch(() => undefined);
-      throw error;
-    }
-    this.index.add(entry);
-    this.diskNames.remember(location);
-    await this.fs.syncDirectory(folderPath);
-    // Not fsynced, and a failure here is not the write's failure: the durable intent already
-    // lets the next open find the file and commit it.
-    await this.journal!.append([{ op: 'commit', location }], false).catch(() => undefined);
-    return { location, deduplicated: false, size: item.size, hashes };
-  }
-
   private async deduplicated(existing: LocalIndexEntry, item: PutItem): Promise<PutResult> {
     const sameFile =
       existing.assetId === item.assetId && existing.sourceDevice === item.sourceDevice && existing.role === item.role;
@@ -377,7 +383,7 @@ export class LocalDestination implements Destination {
         role: item.role,
         assetName: item.assetName,
       };
-      // Not through writeQueue: commit() calls this from inside it. The journal orders its own appends.
+      // Not through writeQueue: the group commit calls this from inside it. The journal orders its own appends.
       await this.journal!.append([{ op: 'ref', location: existing.location, ref }], false);
       this.index.addReference(existing.location, ref);
     }

@@ -5,6 +5,7 @@
  */
 import { constants, type Stats } from 'node:fs';
 import fsp from 'node:fs/promises';
+import { hashFileOffThread, type FileDigest } from '../file-hash-pool';
 
 /** An open file being written: just what a streaming, durable write needs. */
 export interface WritableFile {
@@ -33,6 +34,12 @@ export interface LocalFs {
   openForRead(path: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
   /** fsync a directory so a rename in it survives power loss (no-op where the OS cannot). */
   syncDirectory(path: string): Promise<void>;
+  /**
+   * Optional: size and SHA-256 of a file, read and hashed off the main thread. Without it the
+   * destination hashes what `openForRead` streams. A test layer that changes what reads return
+   * must leave this out (or change it the same way).
+   */
+  hashFile?(path: string, signal?: AbortSignal): Promise<FileDigest>;
 }
 
 /** The real file system. */
@@ -69,6 +76,7 @@ export const nodeFs: LocalFs = {
     // 1 MiB reads: far fewer syscalls than the 64 KiB default when re-hashing large videos.
     return handle.createReadStream({ highWaterMark: 1024 * 1024, signal, autoClose: true });
   },
+  hashFile: (p, signal) => hashFileOffThread(p, signal),
   syncDirectory: async (p) => {
     let handle: fsp.FileHandle | undefined;
     try {

@@ -71,7 +71,8 @@ export class LocalIndex {
   add(entry: LocalIndexEntry): void {
     this.entries.set(entry.location, entry);
     if (!this.bySha256.has(entry.hashes.sha256)) this.bySha256.set(entry.hashes.sha256, entry.location);
-    if (!this.byMd5.has(entry.hashes.md5)) this.byMd5.set(entry.hashes.md5, entry.location);
+    const { md5 } = entry.hashes;
+    if (md5 !== undefined && !this.byMd5.has(md5)) this.byMd5.set(md5, entry.location);
     const { folder, name } = splitLocation(entry.location);
     const key = groupKeyOf(entry);
     if (!this.groups.has(key)) this.groups.set(key, { folder, stem: entry.stem });
@@ -85,7 +86,9 @@ export class LocalIndex {
     if (!entry) return;
     this.entries.delete(location);
     this.forgetHash(this.bySha256, entry.hashes.sha256, location, (other) => other.hashes.sha256);
-    this.forgetHash(this.byMd5, entry.hashes.md5, location, (other) => other.hashes.md5);
+    if (entry.hashes.md5 !== undefined) {
+      this.forgetHash(this.byMd5, entry.hashes.md5, location, (other) => other.hashes.md5);
+    }
     const { folder, name } = splitLocation(location);
     this.claims(folder).names.delete(collisionKey(name));
     // The group keeps its stem: its other files still carry it, and a re-backup of this file
@@ -125,6 +128,16 @@ export class LocalIndex {
     return this.folders.get(folder)?.names.has(collisionKey(name)) ?? false;
   }
 
+  /** Hold a name for a file being committed, so another file of the same batch cannot take it. */
+  reserveName(folder: string, name: string): void {
+    this.claims(folder).names.add(collisionKey(name));
+  }
+
+  /** Give back a reserved name whose file never landed. */
+  releaseName(folder: string, name: string): void {
+    this.folders.get(folder)?.names.delete(collisionKey(name));
+  }
+
   /** Claim a stem for a group before its first file is written. */
   claimStem(folder: string, stem: string, key: string): void {
     this.claims(folder).stems.set(collisionKey(stem), key);
@@ -135,7 +148,7 @@ export class LocalIndex {
     map: Map<string, string>,
     hash: string,
     location: string,
-    hashOf: (entry: LocalIndexEntry) => string,
+    hashOf: (entry: LocalIndexEntry) => string | undefined,
   ): void {
     if (map.get(hash) !== location) return;
     map.delete(hash);

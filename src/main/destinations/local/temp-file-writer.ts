@@ -14,6 +14,8 @@ export interface TempWriteOptions {
   size: number;
   /** Names the file in a mismatch message (the phone's name). */
   what: string;
+  /** Also measure MD5 (SHA-256 always). */
+  md5: boolean;
   signal?: AbortSignal;
   onProgress?: (bytesDone: number) => void;
 }
@@ -26,7 +28,7 @@ export async function writeTempFile(
   options: TempWriteOptions,
 ): Promise<ContentHashes> {
   const { size, what, signal, onProgress } = options;
-  const hasher = new ContentHasher();
+  const hasher = new ContentHasher({ md5: options.md5 });
   let file: WritableFile | undefined;
   try {
     signal?.throwIfAborted();
