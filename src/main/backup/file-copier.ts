@@ -226,9 +226,10 @@ export class FileCopier {
 }
 
 /**
- * Bytes handed to the destination at once. The phone's replies arrive as the socket's 64 KiB
- * pieces; each piece is a write system call and a thread-pool round trip at the destination, so
- * joining them into 1 MiB costs one memory copy and saves most of those (bench/backup.ts).
+ * Bytes handed to the destination at once. Each piece is a write system call and a thread-pool
+ * round trip at the destination. Large reads arrive as one buffer per AFC reply (up to 4 MiB) and
+ * pass through as they are; small pieces (a plain or TLS socket delivers 64 KiB at a time) are
+ * joined into about 1 MiB, one memory copy that saves most of those calls (bench/backup.ts).
  */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
