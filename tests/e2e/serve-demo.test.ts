@@ -55,12 +55,12 @@ describe.skipIf(!haveChromium() || !existsSync(DEMO_ROLL))('rollkeeper serve --d
     }
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(String(cli.first.url));
-    const rows = page.locator('.months li');
+    const rows = page.locator('.months > li');
     await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(expected.size);
     const shown = new Map<string, number>();
     for (const row of await rows.all()) {
       const month = await row.getAttribute('data-month');
-      const count = Number(/^(\d+) items?$/.exec((await row.locator('.muted').textContent()) ?? '')?.[1]);
+      const count = Number(/^(\d+) items?$/.exec((await row.locator('.month .muted').textContent()) ?? '')?.[1]);
       shown.set(month ?? '', count);
     }
     expect(shown).toEqual(expected);
@@ -83,6 +83,15 @@ describe.skipIf(!haveChromium() || !existsSync(DEMO_ROLL))('rollkeeper serve --d
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved.').waitFor();
 
+    // August 2022 of the demo roll: IMG_0017 is on the phone, IMG_0018's original is only in iCloud.
+    await page.getByRole('button', { name: 'Timeline' }).click();
+    await page.locator('[data-month="2022-08"] button.month').click();
+    const august = page.getByRole('list', { name: 'Photos of 2022-08' });
+    const badgeOf = (name: string) => august.getByRole('listitem').filter({ hasText: name }).locator('.badge');
+    await expect.poll(() => badgeOf('IMG_0017.HEIC').textContent()).toBe('Not backed up');
+    await expect.poll(() => badgeOf('IMG_0018.HEIC').textContent()).toBe('Only in iCloud');
+    await page.screenshot({ path: path.join(SHOTS, 'demo-badges-before.png') });
+
     const phone = page.getByRole('listitem').filter({ hasText: 'Demo iPhone' });
     await phone.getByRole('button', { name: 'Back up now' }).click();
     // Either it finishes, or the card says why not: fail with that message rather than a timeout.
@@ -93,6 +102,11 @@ describe.skipIf(!haveChromium() || !existsSync(DEMO_ROLL))('rollkeeper serve --d
     });
     await page.screenshot({ path: path.join(SHOTS, 'demo-backed-up.png') });
     expect(await phone.getByRole('alert').count(), (await phone.textContent()) ?? '').toBe(0);
+    // The badges tell the truth once the copies are verified: none on what is backed up.
+    await expect.poll(() => badgeOf('IMG_0017.HEIC').count()).toBe(0);
+    await expect.poll(() => badgeOf('IMG_0018.HEIC').textContent()).toBe('Only in iCloud');
+    await expect(august.locator('[data-badge="not-backed-up"]').count()).resolves.toBe(0);
+    await page.screenshot({ path: path.join(SHOTS, 'demo-badges-after.png') });
     await page.close();
 
     // What is in the folder (outside Rollkeeper's own .rollkeeper/), hashed from disk.

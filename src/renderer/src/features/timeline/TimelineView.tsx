@@ -1,5 +1,6 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useEngine, useEngineQuery } from '../../engine-context';
+import { MonthItems } from './MonthItems';
 
 const MONTH = new Intl.DateTimeFormat(undefined, { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
@@ -14,6 +15,7 @@ export function TimelineView() {
   const engine = useEngine();
   const months = useEngineQuery('timeline.buckets', { granularity: 'month' });
   const { reload } = months;
+  const [open, setOpen] = useState<string | null>(null);
   // A phone's library was read: new months and counts.
   useEffect(() => engine.on('library.scanned', reload), [engine, reload]);
   return (
@@ -33,10 +35,18 @@ export function TimelineView() {
       <ul className="months">
         {months.data?.map((m) => (
           <li key={m.key} data-month={m.key}>
-            <span>{monthLabel(m.key)}</span>
-            <span className="muted">
-              {m.count} {m.count === 1 ? 'item' : 'items'}
-            </span>
+            <button
+              type="button"
+              className="month"
+              aria-expanded={open === m.key}
+              onClick={() => setOpen(open === m.key ? null : m.key)}
+            >
+              <span>{monthLabel(m.key)}</span>
+              <span className="muted">
+                {m.count} {m.count === 1 ? 'item' : 'items'}
+              </span>
+            </button>
+            {open === m.key && <MonthItems month={m.key} />}
           </li>
         ))}
       </ul>
