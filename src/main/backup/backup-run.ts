@@ -28,7 +28,7 @@ import { delay } from './phone-files';
 import { planBackup, type BackupOrder, type PlannedFile } from './plan';
 import { type BackupProgress, ProgressMeter } from './progress';
 import { reconcile } from './reconcile';
-import { Slots } from './slots';
+import { InFlightLimit } from './in-flight-limit';
 
 export interface BackupRunOptions {
   catalog: Catalog;
@@ -39,7 +39,9 @@ export interface BackupRunOptions {
   deviceId: number;
   phone: PhoneFiles;
   /**
-   * Files read from the phone at once. Default 4. As many more may be finishing meanwhile
+   * Files read from the phone at once, whatever their size. Default 4. Small files get more
+   * company (see in-flight-limit.ts): up to 4× as many (at most 16, never fewer than this)
+   * while their sizes together stay within 4 MiB. As many more may be finishing meanwhile
    * (data fsync, commit, read-back): they no longer need the phone, and overlapping them with
    * the next reads keeps the cable busy.
    */
@@ -99,6 +101,14 @@ export interface BackupRunEvents {
 }
 
 const PROGRESS_EVERY_MS = 250;
+/**
+ * Bytes of small files read from the phone at once beyond `concurrency` files: about 0.1 s of a
+ * USB 2 cable, enough to hide the per-file round trips (bench/backup.ts, goal 3); photos of
+ * 1.5 MB and more already fill it with `concurrency` files, so they keep that count.
+ */
+const SMALL_FILES_BYTES = 4 * 1024 * 1024;
+/** Most files read from the phone at once, however small (a phone has only so many file slots). */
+const SMALL_FILES_MAX = 16;
 
 export class BackupRun extends EventEmitter<BackupRunEvents> {
   readonly runId: number;
@@ -117,9 +127,13 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
   private fatal: unknown;
   private readonly counts = { copied: 0, deduplicated: 0, failed: 0, bytes: 0 };
   private lastProgressMs = 0;
+  private lastRecordMs = 0;
   private started = false;
-  private phoneSlots = new Slots(1);
+  private phoneSlots = new InFlightLimit({ files: 1, maxFiles: 1, maxBytes: 0 });
+  private pipelineSlots = new InFlightLimit({ files: 2, maxFiles: 2, maxBytes: 0 });
   private readonly inFlight = new Set<{ reading: boolean; stop: AbortController }>();
+  /** Files taken from the queue and waiting for their turn (still to do, like the queue's). */
+  private readonly waiting = new Set<PlannedFile>();
 
   constructor(private readonly options: BackupRunOptions) {
     super();
@@ -161,8 +175,15 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
       if (this.stateValue === 'planning') this.setState('running');
       this.emitProgress(true);
       const reading = Math.max(1, Math.min(this.options.concurrency ?? 4, 64));
-      this.phoneSlots = new Slots(reading);
-      await Promise.all(Array.from({ length: 2 * reading }, () => this.worker()));
+      const maxReading = Math.max(reading, Math.min(4 * reading, SMALL_FILES_MAX));
+      this.phoneSlots = new InFlightLimit({ files: reading, maxFiles: maxReading, maxBytes: SMALL_FILES_BYTES });
+      // Reading or finishing: as many again as may read, by count and by bytes.
+      this.pipelineSlots = new InFlightLimit({
+        files: 2 * reading,
+        maxFiles: 2 * maxReading,
+        maxBytes: 2 * SMALL_FILES_BYTES,
+      });
+      await Promise.all(Array.from({ length: 2 * maxReading }, () => this.worker()));
       if (this.fatal !== undefined) throw this.fatal;
       this.cancelController.signal.throwIfAborted();
     } catch (error) {
@@ -225,15 +246,18 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
         await this.deviceWait.catch(() => undefined);
         continue;
       }
-      if (this.queue.length === 0) return;
-      const releasePhone = await this.phoneSlots.acquire();
-      // Things may have changed while waiting for the slot: check again before taking a file.
-      const file =
-        cancelled.aborted || this.resumed || this.deviceWait || this.fatal !== undefined
-          ? undefined
-          : this.queue.shift();
-      if (!file) {
+      const file = this.queue.shift();
+      if (!file) return;
+      // The limits are by size, so the file is taken first; it waits its turn out of the queue.
+      this.waiting.add(file);
+      const releasePipeline = await this.pipelineSlots.acquire(file.size);
+      const releasePhone = await this.phoneSlots.acquire(file.size);
+      this.waiting.delete(file);
+      // Things may have changed while waiting: put the file back at the head if so.
+      if (cancelled.aborted || this.resumed || this.deviceWait || this.fatal !== undefined) {
+        this.queue.unshift(file);
         releasePhone();
+        releasePipeline();
         continue;
       }
       const flight = { reading: true, stop: new AbortController() };
@@ -256,6 +280,7 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
         );
         this.inFlight.delete(flight);
         releasePhone();
+        releasePipeline();
         this.meter.finish(key, file.size);
         this.counts[outcome.kind] += 1;
         if (outcome.kind === 'copied') this.counts.bytes += file.size;
@@ -265,7 +290,10 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
         this.recordProgress();
       } catch (error) {
         this.inFlight.delete(flight);
+        // "No file slots": the phone allows fewer open files than are read now (this one counted).
+        if (error instanceof AfcError && error.status === 'NO_RESOURCES') this.phoneSlots.shrink();
         releasePhone();
+        releasePipeline();
         this.meter.abandon(key);
         await this.handleFailure(file, error, signal);
       }
@@ -361,7 +389,8 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
   /** A full destination: say how much the rest of the run needs, not just this file. */
   private withSpaceNeeded(error: unknown, file: PlannedFile): unknown {
     if (!(error instanceof DestinationFullError)) return error;
-    const needed = file.size + this.queue.reduce((sum, f) => sum + f.size, 0);
+    const rest = [...this.queue, ...this.waiting];
+    const needed = file.size + rest.reduce((sum, f) => sum + f.size, 0);
     return new DestinationFullError(error.folder, needed, error.bytesFree, { cause: error });
   }
 
@@ -373,7 +402,14 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
     };
   }
 
+  /**
+   * The run's counters in the catalog, at most every PROGRESS_EVERY_MS (one write per file cost
+   * a transaction per file); run() writes the final ones. After a kill -9 they lag by that much.
+   */
   private recordProgress(): void {
+    const now = performance.now();
+    if (now - this.lastRecordMs < PROGRESS_EVERY_MS) return;
+    this.lastRecordMs = now;
     this.options.catalog.runs.progress(this.runId, this.runCounters());
   }
 

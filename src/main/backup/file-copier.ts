@@ -70,14 +70,18 @@ export class FileCopier {
     }
     const put = await this.putFromPhone(file, undefined, signal, hooks);
     const { sha256 } = put.hashes;
-    this.ctx.catalog.assets.setResourceHash(file.resourceId, sha256);
     // A retry of this file (after a bad read-back, say) is then a file of known content.
     file.sha256 = sha256;
     return this.locked(sha256, async () => {
-      const state = this.ctx.catalog.copies.get(this.ctx.destinationId, sha256)?.state;
-      if (state === 'verified') return { kind: 'deduplicated', sha256, location: put.location };
-      recordCommitted(this.ctx.catalog, this.ctx.destinationId, sha256, put.size, put.location);
-      const location = this.ctx.catalog.copies.get(this.ctx.destinationId, sha256)!.location ?? put.location;
+      const { catalog, destinationId } = this.ctx;
+      // One catalog transaction for the file's hash and its copy record (one WAL append, not three).
+      const location = catalog.db.transaction((): string | undefined => {
+        catalog.assets.setResourceHash(file.resourceId, sha256);
+        if (catalog.copies.get(destinationId, sha256)?.state === 'verified') return undefined;
+        recordCommitted(catalog, destinationId, sha256, put.size, put.location);
+        return catalog.copies.get(destinationId, sha256)!.location ?? put.location;
+      })();
+      if (location === undefined) return { kind: 'deduplicated', sha256, location: put.location };
       await this.verify(file, sha256, put.size, location, signal);
       return { kind: put.deduplicated ? 'deduplicated' : 'copied', sha256, location };
     });
@@ -194,14 +198,16 @@ export class FileCopier {
     const { catalog, destination, destinationId } = this.ctx;
     const actual = await readBack(destination, location, signal);
     if (actual && actual.size === size && actual.sha256 === sha256) {
-      catalog.copies.transition(destinationId, sha256, 'verified');
-      catalog.audit.append({
-        action: 'copy.verified',
-        runId: this.ctx.runId,
-        deviceUdid: this.ctx.phone.udid,
-        subject: file.path,
-        detail: { sha256, destinationId, location, size },
-      });
+      catalog.db.transaction(() => {
+        catalog.copies.transition(destinationId, sha256, 'verified');
+        catalog.audit.append({
+          action: 'copy.verified',
+          runId: this.ctx.runId,
+          deviceUdid: this.ctx.phone.udid,
+          subject: file.path,
+          detail: { sha256, destinationId, location, size },
+        });
+      })();
       return;
     }
     const detail = actual

@@ -24,7 +24,7 @@ export const backupCommand: Command = {
     '',
     'Options:',
     '  --to DEST         the backup folder (an external drive, a NAS mount)',
-    '  --concurrency N   files read at once, each on its own connection (default 4, 1-16)',
+    '  --concurrency N   files always read at once (default 4, 1-16); small files up to 4× that, over at most 4 connections',
     '  --udid UDID       which iPhone, when several are attached',
     '  --wait SECONDS    how long to wait for the iPhone to be attached and ready (default 10)',
     '  --oldest-first    copy the oldest photos first instead of the newest',
