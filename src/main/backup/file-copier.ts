@@ -24,7 +24,7 @@ import { hashStream } from '../destinations/content-hasher';
 import { CopyVerifyError, FileChangedOnPhoneError, FileVanishedOnPhoneError } from './errors';
 import type { PhoneFiles } from './phone-files';
 import type { PlannedFile } from './plan';
-import { readBack } from './read-back';
+import { measureStoredCopy } from '../destinations/verify-copy';
 import { recordCommitted } from './reconcile';
 
 export type CopyOutcome =
@@ -196,7 +196,7 @@ export class FileCopier {
     signal: AbortSignal,
   ): Promise<void> {
     const { catalog, destination, destinationId } = this.ctx;
-    const actual = await readBack(destination, location, signal);
+    const actual = await measureStoredCopy(destination, location, signal);
     if (actual && actual.size === size && actual.sha256 === sha256) {
       catalog.db.transaction(() => {
         catalog.copies.transition(destinationId, sha256, 'verified');

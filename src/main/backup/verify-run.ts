@@ -8,7 +8,7 @@
 import type { Catalog } from '../catalog/database';
 import type { CopyRecord } from '../catalog/copies-repository';
 import type { Destination } from '../destinations/destination';
-import { readBack } from './read-back';
+import { measureStoredCopy } from '../destinations/verify-copy';
 
 export interface VerifyEvent {
   sha256: string;
@@ -53,7 +53,7 @@ export async function verifyDestination(options: VerifyOptions): Promise<VerifyS
     for (const copy of copies) {
       signal?.throwIfAborted();
       const location = copy.location!;
-      const actual = await readBack(destination, location, signal);
+      const actual = await measureStoredCopy(destination, location, signal);
       let event: VerifyEvent;
       if (!actual) {
         catalog.copies.transition(destinationId, copy.sha256, 'missing', {

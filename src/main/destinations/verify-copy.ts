@@ -23,7 +23,7 @@ export async function verifyStoredCopy(
   entry: Pick<IndexEntry, 'location' | 'size' | 'hashes'>,
   options: { signal?: AbortSignal } = {},
 ): Promise<VerifyOutcome> {
-  const actual = await measure(destination, entry.location, options.signal);
+  const actual = await measureStoredCopy(destination, entry.location, options.signal);
   if (!actual) return { status: 'missing', location: entry.location };
   if (actual.size === entry.size && actual.sha256 === entry.hashes.sha256) {
     return { status: 'ok', location: entry.location };
@@ -36,8 +36,17 @@ export async function verifyStoredCopy(
   };
 }
 
-/** The copy's size and SHA-256 as stored now, or null when it is gone. */
-async function measure(destination: Destination, location: string, signal?: AbortSignal): Promise<StoredDigest | null> {
+/**
+ * The copy's size and SHA-256 as stored now, read back from the destination, or null when it is
+ * gone: the only proof a copy is good (a size alone proves nothing: a disk that lost a block, a
+ * NAS that cached a write it never made). A destination that can measure its copy itself (off
+ * the main thread) does.
+ */
+export async function measureStoredCopy(
+  destination: Destination,
+  location: string,
+  signal?: AbortSignal,
+): Promise<StoredDigest | null> {
   if (destination.measureStored) return destination.measureStored(location, { signal });
   let body: AsyncIterable<Uint8Array>;
   try {
