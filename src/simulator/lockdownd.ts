@@ -162,9 +162,9 @@ export function serveLockdown(socket: Duplex, phone: SimulatedPhone, context: Lo
   };
 
   const startTls = (deviceCertificate: Buffer, acceptedClientCerts: Buffer[]) => {
-    const raw = stream;
-    raw.off('data', onData);
-    const secure = new tls.TLSSocket(raw, {
+    const rawSocket = stream;
+    rawSocket.off('data', onData);
+    const secure = new tls.TLSSocket(rawSocket, {
       isServer: true,
       requestCert: true,
       rejectUnauthorized: false,
@@ -181,9 +181,15 @@ export function serveLockdown(socket: Duplex, phone: SimulatedPhone, context: Lo
       // libimobiledevice presents the root certificate, pymobiledevice3 and we the host's.
       const presented = secure.getPeerCertificate(false);
       const raw = presented && 'raw' in presented ? presented.raw : undefined;
-      if (!raw || !allowed.some((der) => der.equals(raw))) secure.destroy();
+      if (!raw || !allowed.some((der) => der.equals(raw))) cutOff();
     });
-    secure.on('error', () => secure.destroy());
+    // Destroying the TLS layer alone can leave the usbmux connection under it open (the client
+    // would wait for a reply that never comes): a phone that refuses a host hangs up the line.
+    const cutOff = () => {
+      secure.destroy();
+      rawSocket.destroy();
+    };
+    secure.on('error', cutOff);
     phone.track(secure);
     stream = secure;
     decoder = new LockdownFrameDecoder();
