@@ -1,24 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../src/main/cli/main';
+import { runCli } from '../../helpers/run-cli';
 import { commands } from '../../../src/main/cli/commands/index';
 import { version } from '../../../src/main/version';
 
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await main(argv, {
-    stdout,
-    stderr,
-    env: { ROLLKEEPER_DATA_DIR: '/nonexistent' },
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv, { ROLLKEEPER_DATA_DIR: '/nonexistent' });
 
 describe('rollkeeper CLI', () => {
   it('lists every command in --help', async () => {

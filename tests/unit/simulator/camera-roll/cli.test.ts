@@ -1,30 +1,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../../src/main/cli/main';
+import { runCli } from '../../../helpers/run-cli';
 import { makeCameraRoll, readManifest } from '../../../../src/simulator/camera-roll/generate';
 import { RollCancelledError } from '../../../../src/simulator/camera-roll/errors';
 
 const base = mkdtempSync(path.join(os.tmpdir(), 'rollkeeper-make-roll-cli-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await main(argv, {
-    stdout,
-    stderr,
-    env: { ROLLKEEPER_DATA_DIR: base },
-    signal: new AbortController().signal,
-  });
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(argv, { ROLLKEEPER_DATA_DIR: base });
 
 describe('rollkeeper make-camera-roll', () => {
   it('prints NDJSON with --json, the last line a summary that matches the manifest', async () => {
