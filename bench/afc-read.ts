@@ -11,14 +11,13 @@
  *
  *   npx tsx bench/afc-read.ts [--large-files 3] [--large-mb 128] [--small-files 5000] [--small-kb 100]
  */
+import { startSimulatorProcess, type SimulatorProcess } from './lib/simulator';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { AfcClient } from '../src/main/device/afc/afc-client';
 import { AfcPool } from '../src/main/device/afc/afc-pool';
 import { DeviceSession } from '../src/main/device/device-session';
@@ -87,56 +86,14 @@ async function makeData(root: string): Promise<{ large: string[]; small: string[
   return { large, small, sha256 };
 }
 
-async function startSimulator(
-  cameraRoll: string,
-): Promise<{ address: string; udids: Record<string, string>; pid: number; stop(): void }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.resolve('bench/lib/simulator-process.ts'),
-      JSON.stringify({
-        cameraRoll,
-        phones: [
-          // 40-hex UDIDs (pre-2018 style): appium-ios-device looks pair records up by usbmuxd's raw
-          // SerialNumber, which lacks the dash of newer UDIDs, so it can only reach these.
-          { name: 'unlimited', udid: 'a'.repeat(40), link: 'unlimited' },
-          { name: 'latency-1ms', udid: 'b'.repeat(40), link: 'unlimited', latencyMs: 1 },
-        ],
-      }),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  return {
-    ...(JSON.parse(line) as { address: string; udids: Record<string, string> }),
-    pid: child.pid!,
-    stop: () => child.stdin!.end(),
-  };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
-  } catch {
-    return undefined;
-  }
-}
-
-/** The simulator's pid, for its CPU column. */
-let serverPid = 0;
+/** The simulator, for its CPU column. */
+let server: SimulatorProcess | undefined;
 
 /** Runs `run` and adds the simulator's CPU time meanwhile to its result. */
 async function withServerCpu(run: () => Promise<Result>): Promise<Result> {
-  const before = processCpuSeconds(serverPid);
+  const before = server?.cpuSeconds();
   const result = await run();
-  const after = processCpuSeconds(serverPid);
+  const after = server?.cpuSeconds();
   return before === undefined || after === undefined ? result : { ...result, serverCpuSeconds: after - before };
 }
 
@@ -261,8 +218,13 @@ async function main(): Promise<void> {
     `AFC read benchmark: ${LARGE_FILES} × ${LARGE_MB} MiB, ${SMALL_FILES} × ${SMALL_KB} kB; node ${process.version}`,
   );
   const { large, small, sha256 } = await makeData(media);
-  const sim = await startSimulator(media);
-  serverPid = sim.pid;
+  const sim = await startSimulatorProcess(media, [
+    // 40-hex UDIDs (pre-2018 style): appium-ios-device looks pair records up by usbmuxd's raw
+    // SerialNumber, which lacks the dash of newer UDIDs, so it can only reach these.
+    { name: 'unlimited', udid: 'a'.repeat(40), link: 'unlimited' },
+    { name: 'latency-1ms', udid: 'b'.repeat(40), link: 'unlimited', latencyMs: 1 },
+  ]);
+  server = sim;
   const usbmux = new UsbmuxClient({ address: sim.address });
   const devices = await usbmux.listDevices();
   const sessionFor = async (name: string): Promise<DeviceSession> => {
@@ -382,11 +344,20 @@ async function main(): Promise<void> {
     console.log(
       `  large, ceiling (bare reader) / fastest peer: ${(mbps(ceiling) / mbps(fastestPeer)).toFixed(2)}×; ours (4 MiB) / ceiling: ${(mbps(ours4) / mbps(ceiling)).toFixed(2)}×`,
     );
+    // What 1.5× the fastest peer would take at the CPU per byte this run measured for ours (client +
+    // simulator, which share the machine): cores = rate × CPU seconds per byte.
+    if (ours4.serverCpuSeconds !== undefined) {
+      const target = 1.5 * mbps(fastestPeer);
+      const cpuPerMB = (ours4.cpuSeconds + ours4.serverCpuSeconds) / (ours4.bytes / 1e6);
+      console.log(
+        `  1.5 × the fastest peer = ${target.toFixed(0)} MB/s would need ${(target * cpuPerMB).toFixed(2)} cores at ours' CPU per byte (this machine has ${availableParallelism()})`,
+      );
+    }
     console.log(
       `  small, pipelined / one request at a time: ${(filesPerSecond(pipelined) / filesPerSecond(serial)).toFixed(2)}× (goal ≥ 3×)`,
     );
   } finally {
-    sim.stop();
+    await sim.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

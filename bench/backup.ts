@@ -18,13 +18,13 @@
  *   npx tsx bench/backup.ts [--photos 2000] [--fast-photos 500] [--small 5000] [--small-kb 100]
  *                           [--video-mb 2048] [--concurrency 4] [--skip video,fast,peer,usb2,small]
  */
+import { startSimulatorProcess, type SimulatorProcess } from './lib/simulator';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Asset } from '../src/shared/asset';
 import { backupPhone } from '../src/main/backup/backup-phone';
 import type { BackupSummary } from '../src/main/backup/backup-run';
@@ -108,35 +108,6 @@ function assetsOf(files: PhoneFile[]): Asset[] {
   }));
 }
 
-async function startSimulator(
-  cameraRoll: string,
-): Promise<{ address: string; udids: Record<string, string>; stop(): void }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.resolve('bench/lib/simulator-process.ts'),
-      JSON.stringify({
-        cameraRoll,
-        phones: [
-          { name: 'unlimited', link: 'unlimited' },
-          { name: 'usb2', link: 'usb2' },
-        ],
-      }),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  return {
-    ...(JSON.parse(line) as { address: string; udids: Record<string, string> }),
-    stop: () => child.stdin!.end(),
-  };
-}
-
 /** Backs `files` up from `udid` into a fresh folder with a fresh catalog; returns the summary. */
 async function pipeline(
   work: string,
@@ -210,10 +181,16 @@ for i, path in enumerate(paths):
             data = ctypes.string_at(buffer, length)
             digest.update(data); out.write(data); total += length
     digest.hexdigest()
-print(json.dumps({"bytes": total, "seconds": time.perf_counter() - start}))
+cpu = os.times()
+print(json.dumps({"bytes": total, "seconds": time.perf_counter() - start, "cpuSeconds": cpu.user + cpu.system}))
 `;
 
-async function peerCopy(work: string, address: string, udid: string, files: PhoneFile[]): Promise<number> {
+async function peerCopy(
+  work: string,
+  address: string,
+  udid: string,
+  files: PhoneFile[],
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const out = await mkdtemp(path.join(work, 'peer-'));
   try {
     const child = spawn('/usr/bin/python3', ['-c', PEER_COPY, path.resolve('bench/lib/libimobiledevice-afc.py'), out], {
@@ -225,14 +202,51 @@ async function peerCopy(work: string, address: string, udid: string, files: Phon
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw new Error(`peer exited with ${code}`);
-    const result = JSON.parse(stdout) as { bytes: number; seconds: number };
+    const result = JSON.parse(stdout) as { bytes: number; seconds: number; cpuSeconds: number };
     const expected = files.reduce((sum, f) => sum + f.size, 0);
     if (result.bytes !== expected) throw new Error(`peer copied ${result.bytes} bytes, expected ${expected}`);
-    return result.seconds;
+    return result;
   } finally {
     await rm(out, { recursive: true, force: true });
   }
 }
+
+/** What a phase cost: CPU seconds per GB of this process and of the simulator, and how busy the main thread was. */
+interface Cost {
+  clientCpuPerGB: number;
+  simulatorCpuPerGB: number;
+  mainThreadBusy: number;
+}
+
+async function costOf<T>(sim: SimulatorProcess, bytes: number, run: () => Promise<T>): Promise<[T, Cost]> {
+  const cpu = process.cpuUsage();
+  const simBefore = sim.cpuSeconds() ?? NaN;
+  const loop = performance.eventLoopUtilization();
+  const result = await run();
+  const used = process.cpuUsage(cpu);
+  const gb = bytes / 1e9;
+  return [
+    result,
+    {
+      clientCpuPerGB: (used.user + used.system) / 1e6 / gb,
+      simulatorCpuPerGB: ((sim.cpuSeconds() ?? NaN) - simBefore) / gb,
+      mainThreadBusy: performance.eventLoopUtilization(loop).utilization,
+    },
+  ];
+}
+
+const costLine = (label: string, cost: Cost) =>
+  `   ${label}: CPU ${cost.clientCpuPerGB.toFixed(2)} s/GB here + ${cost.simulatorCpuPerGB.toFixed(2)} s/GB in the simulator; ` +
+  `main thread ${(cost.mainThreadBusy * 100).toFixed(0)}% busy`;
+
+/**
+ * What a goal would take at the CPU per GB this run measured for the pipeline (here and in the
+ * simulator, which shares the machine): cores = rate × CPU seconds per byte.
+ */
+const coresNeeded = (goal: string, bytesPerSecond: number, cost: Cost) =>
+  `   ${goal} = ${mbps(bytesPerSecond, 1)} would need ` +
+  `${((bytesPerSecond / 1e9) * (cost.clientCpuPerGB + cost.simulatorCpuPerGB)).toFixed(2)} cores at this CPU per GB ` +
+  `(this machine has ${availableParallelism()})`;
 
 const mbps = (bytes: number, seconds: number) => `${(bytes / MB / seconds).toFixed(1)} MB/s`;
 const bytesOf = (files: PhoneFile[]) => files.reduce((sum, f) => sum + f.size, 0);
@@ -246,7 +260,10 @@ async function main(): Promise<void> {
       `a ${VIDEO_MB} MB video; concurrency ${CONCURRENCY}; node ${process.version}`,
   );
   const roll = await makeRoll(media);
-  const sim = await startSimulator(media);
+  const sim = await startSimulatorProcess(media, [
+    { name: 'unlimited', link: 'unlimited' },
+    { name: 'usb2', link: 'usb2' },
+  ]);
   const watcher = new DeviceWatcher({ usbmux: new UsbmuxClient({ address: sim.address }) });
   await watcher.start();
   const ready = (name: string) => watcher.waitFor((s) => s.udid === sim.udids[name] && s.state === 'ready', 20_000);
@@ -271,23 +288,32 @@ async function main(): Promise<void> {
     const fastPhotos = roll.photos.slice(0, FAST_PHOTOS);
     const fastBytes = bytesOf(fastPhotos);
     await rawRead(fast, fastPhotos.slice(0, 50)); // warm-up: connections, page cache, JIT
-    const rawSeconds = SKIP.has('fast') ? 0 : await rawRead(fast, fastPhotos);
-    const ours = SKIP.has('fast') ? undefined : await pipeline(work, watcher, fast.udid, fastPhotos);
-    if (ours) {
+    const [rawSeconds, rawCost] = SKIP.has('fast')
+      ? [0, undefined]
+      : await costOf(sim, fastBytes, () => rawRead(fast, fastPhotos));
+    const [ours, oursCost] = SKIP.has('fast')
+      ? [undefined, undefined]
+      : await costOf(sim, fastBytes, () => pipeline(work, watcher, fast.udid, fastPhotos));
+    if (ours && rawCost && oursCost) {
       const ratio1 = rawSeconds / ours.seconds;
       say(
         `1. unlimited link, ${FAST_PHOTOS} photos (${(fastBytes / MB).toFixed(0)} MB): pipeline ${mbps(fastBytes, ours.seconds)}, ` +
           `raw AFC read ${mbps(fastBytes, rawSeconds)} → ratio ${ratio1.toFixed(2)} ${verdict(ratio1 >= 0.9)} (≥ 0.90)`,
       );
+      say(costLine('raw AFC read', rawCost));
+      say(costLine('pipeline', oursCost));
+      say(coresNeeded('0.9 × the raw read', (0.9 * fastBytes) / rawSeconds, oursCost));
     }
 
     if (ours && !SKIP.has('peer')) {
-      const peerSeconds = await peerCopy(work, sim.address, fast.udid, fastPhotos);
-      const ratio4 = peerSeconds / ours.seconds;
+      const peer = await peerCopy(work, sim.address, fast.udid, fastPhotos);
+      const ratio4 = peer.seconds / ours.seconds;
       say(
-        `4. same photos, libimobiledevice (Python) copy + SHA-256: ${mbps(fastBytes, peerSeconds)}; ` +
+        `4. same photos, libimobiledevice (Python) copy + SHA-256: ${mbps(fastBytes, peer.seconds)}; ` +
           `ours ${ratio4.toFixed(2)}× faster → ${verdict(ratio4 >= 2)} (≥ 2×)`,
       );
+      say(`   peer: CPU ${(peer.cpuSeconds / (fastBytes / 1e9)).toFixed(2)} s/GB (no fsync, no read-back)`);
+      if (oursCost) say(coresNeeded('2 × the peer', (2 * fastBytes) / peer.seconds, oursCost));
     }
 
     if (!SKIP.has('usb2')) {
@@ -320,7 +346,7 @@ async function main(): Promise<void> {
     }
   } finally {
     watcher.stop();
-    sim.stop();
+    await sim.stop();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -14,11 +14,10 @@
  *
  *   npx tsx bench/scan.ts [--assets 50000] [--roll DIR (reuse a tiny roll)] [--real-assets 80] [--keep]
  */
-import { spawn } from 'node:child_process';
+import { startSimulatorProcess } from './lib/simulator';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Catalog } from '../src/main/catalog/database';
 import { AfcPool } from '../src/main/device/afc/afc-pool';
@@ -46,23 +45,8 @@ function split(total: number) {
 }
 
 async function startSimulator(roll: string) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'bench/lib/simulator-process.ts',
-      JSON.stringify({ cameraRoll: roll, phones: [{ name: 'bench' }] }),
-    ],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`simulator exited ${code}`)));
-  });
-  const { address, udids } = JSON.parse(line) as { address: string; udids: Record<string, string> };
+  const sim = await startSimulatorProcess(roll, [{ name: 'bench' }]);
+  const { address, udids } = sim;
   const usbmux = new UsbmuxClient({ address });
   const device = (await usbmux.listDevices()).find((d) => d.udid === udids.bench)!;
   const session = new DeviceSession(device, usbmux);
@@ -74,8 +58,7 @@ async function startSimulator(roll: string) {
     async close() {
       await pool.close();
       session.close();
-      child.stdin.end();
-      await new Promise((resolve) => child.once('exit', resolve));
+      await sim.stop();
     },
   };
 }
