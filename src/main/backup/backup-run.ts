@@ -10,25 +10,29 @@
  *   reported; a vanished file is reported. Neither is ever stored half.
  * - A destination that is full, read-only or gone stops the run: no point reading the phone.
  * - Killed with kill -9: the catalog holds `copying` at worst, which the next run reconciles.
+ *
+ * What came of each file is counted and reported (events, catalog counters, audit) by
+ * run-tally.ts; the events a run emits are defined in run-events.ts.
  */
 import { EventEmitter } from 'node:events';
-import type { ResourceRole } from '../../shared/asset';
-import { serializeError, type SerializedError } from '../../shared/errors';
+import { serializeError } from '../../shared/errors';
 import type { Catalog } from '../catalog/database';
 import type { RunState } from '../catalog/runs-repository';
 import type { Destination } from '../destinations/destination';
 import { DestinationFullError } from '../destinations/errors';
-import { AfcError } from '../device/afc/errors';
-import { BackupCancelledError, CopyVerifyError, DeviceGoneTooLongError, FileChangedOnPhoneError } from './errors';
-import { DestinationItems } from './destination-items';
-import { isDestinationFatal, isDeviceGone } from './failure-kinds';
+import { BackupCancelledError, DeviceGoneTooLongError } from './errors';
+import { isDestinationFatal, isDeviceGone, isOutOfFileSlots, isRetriable } from './failure-kinds';
 import { FileCopier } from './file-copier';
 import type { PhoneFiles } from './phone-files';
 import { delay } from './phone-files';
 import { planBackup, type BackupOrder, type PlannedFile } from './plan';
-import { type BackupProgress, ProgressMeter } from './progress';
+import type { BackupProgress } from './progress';
 import { reconcile } from './reconcile';
 import { InFlightLimit } from './in-flight-limit';
+import type { BackupRunEvents, BackupRunState, BackupSummary, RunEnd } from './run-events';
+import { RunTally } from './run-tally';
+
+export type { AssetEvent, BackupRunEvents, BackupRunState, BackupSummary, FileEvent, RunEnd } from './run-events';
 
 export interface BackupRunOptions {
   catalog: Catalog;
@@ -55,52 +59,6 @@ export interface BackupRunOptions {
   signal?: AbortSignal;
 }
 
-export type BackupRunState = 'planning' | 'running' | 'paused' | 'waiting-for-device' | RunEnd;
-export type RunEnd = 'completed' | 'failed' | 'cancelled';
-
-/** A file's state change, as the UI shows it per asset. */
-export interface FileEvent {
-  runId: number;
-  path: string;
-  assetKey: string;
-  role: ResourceRole;
-  size: number;
-  state: 'copying' | 'copied' | 'deduplicated' | 'failed' | 'retrying';
-  sha256?: string;
-  location?: string;
-  error?: SerializedError;
-}
-
-export interface BackupSummary {
-  runId: number;
-  state: RunEnd;
-  copied: number;
-  deduplicated: number;
-  failed: number;
-  /** Bytes read from the phone and written (new copies only). */
-  bytes: number;
-  seconds: number;
-  /** Why the run stopped, when it failed or was cancelled. */
-  error?: SerializedError;
-}
-
-/** All of an asset's planned files are done: the UI's badge for it can change. */
-export interface AssetEvent {
-  runId: number;
-  assetRowId: number;
-  assetKey: string;
-  /** `verified`: every file of it planned in this run is verified on the destination. */
-  state: 'verified' | 'failed';
-}
-
-export interface BackupRunEvents {
-  state: [BackupRunState];
-  progress: [BackupProgress];
-  file: [FileEvent];
-  asset: [AssetEvent];
-}
-
-const PROGRESS_EVERY_MS = 250;
 /**
  * Bytes of small files read from the phone at once beyond `concurrency` files: about 0.1 s of a
  * USB 2 cable, enough to hide the per-file round trips (bench/backup.ts, goal 3); photos of
@@ -113,21 +71,15 @@ const SMALL_FILES_MAX = 16;
 export class BackupRun extends EventEmitter<BackupRunEvents> {
   readonly runId: number;
   private stateValue: BackupRunState = 'planning';
-  private readonly meter: ProgressMeter;
+  private readonly tally: RunTally;
   private readonly copier: FileCopier;
-  private readonly items: DestinationItems;
   private readonly cancelController = new AbortController();
   private pauseController = new AbortController();
   private resumed: { promise: Promise<void>; resolve: () => void } | undefined;
   private deviceWait: Promise<void> | undefined;
   private queue: PlannedFile[] = [];
   private readonly attempts = new Map<PlannedFile, number>();
-  /** Per asset: its files still to do in this run, and whether one failed. */
-  private readonly assetsLeft = new Map<number, { left: number; failed: boolean }>();
   private fatal: unknown;
-  private readonly counts = { copied: 0, deduplicated: 0, failed: 0, bytes: 0 };
-  private lastProgressMs = 0;
-  private lastRecordMs = 0;
   private started = false;
   private phoneSlots = new InFlightLimit({ files: 1, maxFiles: 1, maxBytes: 0 });
   private pipelineSlots = new InFlightLimit({ files: 2, maxFiles: 2, maxBytes: 0 });
@@ -139,9 +91,8 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
     super();
     const { catalog, deviceId, destinationId } = options;
     this.runId = catalog.runs.start('backup', { deviceId, destinationId }).id;
-    this.meter = new ProgressMeter(this.runId);
+    this.tally = new RunTally({ runId: this.runId, catalog, destinationId, udid: options.phone.udid, events: this });
     this.copier = new FileCopier({ ...options, runId: this.runId });
-    this.items = new DestinationItems(catalog, destinationId, options.phone.udid);
     options.signal?.addEventListener('abort', () => this.cancel(), { once: true });
     if (options.signal?.aborted) this.cancel();
   }
@@ -151,7 +102,7 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
   }
 
   get progress(): BackupProgress {
-    return this.meter.snapshot();
+    return this.tally.progress;
   }
 
   /** Runs to the end: resolves with the summary (also for a failed or cancelled run; never rejects). */
@@ -164,16 +115,9 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
     try {
       await reconcile(catalog, destination, destinationId, deviceId, phone.udid, this.cancelController.signal);
       this.queue = planBackup(catalog, deviceId, destinationId, this.options.order);
-      this.meter.filesTotal = this.queue.length;
-      this.meter.bytesTotal = this.queue.reduce((sum, file) => sum + file.size, 0);
-      for (const file of this.queue) {
-        const entry = this.assetsLeft.get(file.assetRowId) ?? { left: 0, failed: false };
-        entry.left += 1;
-        this.assetsLeft.set(file.assetRowId, entry);
-      }
-      catalog.runs.progress(this.runId, { itemsTotal: this.meter.filesTotal, bytesTotal: this.meter.bytesTotal });
+      this.tally.planned(this.queue);
       if (this.stateValue === 'planning') this.setState('running');
-      this.emitProgress(true);
+      this.tally.emitProgress(true);
       const reading = Math.max(1, Math.min(this.options.concurrency ?? 4, 64));
       const maxReading = Math.max(reading, Math.min(4 * reading, SMALL_FILES_MAX));
       this.phoneSlots = new InFlightLimit({ files: reading, maxFiles: maxReading, maxBytes: SMALL_FILES_BYTES });
@@ -193,19 +137,19 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
     }
     const seconds = (performance.now() - startMs) / 1000;
     try {
-      this.items.flush();
+      this.tally.flushItems();
     } catch (error) {
       // The copies are verified either way; the timeline catches up at the next run.
       this.fatal ??= error;
       if (end === 'completed') end = 'failed';
     }
-    this.emitProgress(true);
+    this.tally.emitProgress(true);
     const error =
       end === 'completed' ? undefined : serializeError(end === 'cancelled' ? new BackupCancelledError() : this.fatal);
-    catalog.runs.progress(this.runId, this.runCounters());
+    this.tally.recordProgress(true);
     catalog.runs.finish(this.runId, end, error?.message);
     this.setState(end);
-    return { runId: this.runId, state: end, ...this.counts, seconds, ...(error ? { error } : {}) };
+    return { runId: this.runId, state: end, ...this.tally.counts, seconds, ...(error ? { error } : {}) };
   }
 
   /** Stops every transfer now; files under way go back to the head of the queue. */
@@ -264,15 +208,12 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
       this.inFlight.add(flight);
       const signal = AbortSignal.any([cancelled, this.pauseController.signal, flight.stop.signal]);
       const key = {};
-      this.emitFile(file, 'copying');
+      this.tally.fileEvent(file, 'copying');
       try {
         const outcome = await this.copier.copy(
           file,
           signal,
-          (bytes) => {
-            this.meter.update(key, bytes);
-            this.emitProgress();
-          },
+          (bytes) => this.tally.transferred(key, bytes),
           () => {
             flight.reading = false;
             releasePhone();
@@ -281,23 +222,17 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
         this.inFlight.delete(flight);
         releasePhone();
         releasePipeline();
-        this.meter.finish(key, file.size);
-        this.counts[outcome.kind] += 1;
-        if (outcome.kind === 'copied') this.counts.bytes += file.size;
-        this.items.touch(file.assetRowId);
-        this.emitFile(file, outcome.kind, { sha256: outcome.sha256, location: outcome.location });
-        this.assetFileDone(file, false);
-        this.recordProgress();
+        this.tally.done(file, key, outcome);
       } catch (error) {
         this.inFlight.delete(flight);
         // "No file slots": the phone allows fewer open files than are read now (this one counted).
-        if (error instanceof AfcError && error.status === 'NO_RESOURCES') this.phoneSlots.shrink();
+        if (isOutOfFileSlots(error)) this.phoneSlots.shrink();
         releasePhone();
         releasePipeline();
-        this.meter.abandon(key);
+        this.tally.abandoned(key);
         await this.handleFailure(file, error, signal);
       }
-      this.emitProgress();
+      this.tally.emitProgress();
     }
   }
 
@@ -322,44 +257,14 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
     }
     const attempts = (this.attempts.get(file) ?? 0) + 1;
     this.attempts.set(file, attempts);
-    const retriable =
-      error instanceof FileChangedOnPhoneError ||
-      error instanceof CopyVerifyError ||
-      (error instanceof AfcError && error.status === 'NO_RESOURCES');
-    if (retriable && attempts < (this.options.maxAttempts ?? 3)) {
-      this.emitFile(file, 'retrying', { error: serializeError(error) });
+    if (isRetriable(error) && attempts < (this.options.maxAttempts ?? 3)) {
+      this.tally.fileEvent(file, 'retrying', { error: serializeError(error) });
       // NO_RESOURCES: the phone has too many files open; give it a moment.
-      if (error instanceof AfcError) await delay(50 * attempts, this.cancelController.signal).catch(() => undefined);
+      if (isOutOfFileSlots(error)) await delay(50 * attempts, this.cancelController.signal).catch(() => undefined);
       this.queue.push(file);
       return;
     }
-    this.counts.failed += 1;
-    this.meter.finish({}, file.size);
-    this.emitFile(file, 'failed', { error: serializeError(error) });
-    this.assetFileDone(file, true);
-    this.options.catalog.audit.append({
-      action: 'copy.failed',
-      runId: this.runId,
-      deviceUdid: this.options.phone.udid,
-      subject: file.path,
-      detail: serializeError(error) as unknown as Record<string, unknown>,
-    });
-    this.recordProgress();
-  }
-
-  private assetFileDone(file: PlannedFile, failed: boolean): void {
-    const entry = this.assetsLeft.get(file.assetRowId);
-    if (!entry) return;
-    entry.left -= 1;
-    entry.failed ||= failed;
-    if (entry.left > 0) return;
-    this.assetsLeft.delete(file.assetRowId);
-    this.emit('asset', {
-      runId: this.runId,
-      assetRowId: file.assetRowId,
-      assetKey: file.assetKey,
-      state: entry.failed ? 'failed' : 'verified',
-    });
+    this.tally.failed(file, error);
   }
 
   /** One wait for the phone shared by every worker; gives up after maxDeviceWaitMs. */
@@ -392,45 +297,6 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
     const rest = [...this.queue, ...this.waiting];
     const needed = file.size + rest.reduce((sum, f) => sum + f.size, 0);
     return new DestinationFullError(error.folder, needed, error.bytesFree, { cause: error });
-  }
-
-  private runCounters() {
-    return {
-      itemsDone: this.counts.copied + this.counts.deduplicated,
-      itemsFailed: this.counts.failed,
-      bytesDone: this.meter.bytesDone,
-    };
-  }
-
-  /**
-   * The run's counters in the catalog, at most every PROGRESS_EVERY_MS (one write per file cost
-   * a transaction per file); run() writes the final ones. After a kill -9 they lag by that much.
-   */
-  private recordProgress(): void {
-    const now = performance.now();
-    if (now - this.lastRecordMs < PROGRESS_EVERY_MS) return;
-    this.lastRecordMs = now;
-    this.options.catalog.runs.progress(this.runId, this.runCounters());
-  }
-
-  private emitProgress(force = false): void {
-    const now = performance.now();
-    if (!force && now - this.lastProgressMs < PROGRESS_EVERY_MS) return;
-    this.lastProgressMs = now;
-    this.emit('progress', this.meter.snapshot());
-  }
-
-  private emitFile(file: PlannedFile, state: FileEvent['state'], extra: Partial<FileEvent> = {}): void {
-    this.emit('file', {
-      runId: this.runId,
-      path: file.path,
-      assetKey: file.assetKey,
-      role: file.role,
-      size: file.size,
-      state,
-      ...(file.sha256 && !extra.sha256 ? { sha256: file.sha256 } : {}),
-      ...extra,
-    });
   }
 
   private setState(state: BackupRunState): void {

@@ -1,4 +1,7 @@
-/** How the pipeline tells the faults apart: wait for the phone, stop the run, or fail one file. */
+/**
+ * How the pipeline tells the faults apart: wait for the phone, stop the run, try the file again,
+ * or fail one file.
+ */
 import {
   DestinationFullError,
   DestinationInUseError,
@@ -8,6 +11,7 @@ import {
 } from '../destinations/errors';
 import { AfcError, AfcInvalidPathError } from '../device/afc/errors';
 import { DeviceError } from '../device/errors';
+import { CopyVerifyError, FileChangedOnPhoneError } from './errors';
 
 /**
  * A device error that is not the file's own fault: the connection or the phone went away
@@ -26,4 +30,20 @@ export function isDestinationFatal(error: unknown): boolean {
     error instanceof DestinationInUseError ||
     error instanceof DestinationIoError
   );
+}
+
+/**
+ * The phone answered "no file slots" (AFC NO_RESOURCES): it allows fewer open files than are
+ * read at once (this one counted). Not the file's fault: read fewer at a time and try it again.
+ */
+export function isOutOfFileSlots(error: unknown): boolean {
+  return error instanceof AfcError && error.status === 'NO_RESOURCES';
+}
+
+/**
+ * A file's fault that another attempt may not meet: the file changed on the phone mid-read (the
+ * listing may just be stale), its read-back did not match, or the phone was out of file slots.
+ */
+export function isRetriable(error: unknown): boolean {
+  return error instanceof FileChangedOnPhoneError || error instanceof CopyVerifyError || isOutOfFileSlots(error);
 }

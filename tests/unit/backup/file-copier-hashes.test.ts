@@ -4,49 +4,33 @@
  * to measure MD5 at all. And the phone is let go as soon as its last byte has come.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileCopier } from '../../../src/main/backup/file-copier';
 import type { PhoneFiles } from '../../../src/main/backup/phone-files';
 import { planBackup } from '../../../src/main/backup/plan';
-import { Catalog } from '../../../src/main/catalog/database';
+import type { Catalog } from '../../../src/main/catalog/database';
 import type { Destination, PutItem } from '../../../src/main/destinations/destination';
-import { LocalDestination } from '../../../src/main/destinations/local/local-destination';
+import type { LocalDestination } from '../../../src/main/destinations/local/local-destination';
+import { asset, type CatalogAndFolder, openCatalogAndFolder } from './catalog-and-folder';
 
 const UDID = 'phone-1';
 const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('hex');
 
-let dir: string;
+let fixture: CatalogAndFolder;
 let catalog: Catalog;
 let local: LocalDestination;
 let deviceId: number;
 const photo = Buffer.from('a photo, not really '.repeat(5000));
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rk-copier-'));
-  catalog = Catalog.open(':memory:');
-  local = await LocalDestination.open(dir);
-  catalog.destinations.upsert(local.id, 'local', dir);
-  deviceId = catalog.devices.upsert(UDID).id;
+  fixture = await openCatalogAndFolder('rk-copier-', UDID);
+  ({ catalog, destination: local, deviceId } = fixture);
   catalog.assets.replaceDeviceAssets(deviceId, [
-    {
-      id: 'a1',
-      kind: 'photo',
-      captureTime: { utcMs: Date.UTC(2024, 0, 1), offsetMinutes: 0, source: 'library' },
-      flags: { favorite: false, hidden: false, recentlyDeleted: false, iCloudOnly: false },
-      originalName: 'IMG_0001.HEIC',
-      resources: [{ role: 'original', path: 'DCIM/100APPLE/IMG_0001.HEIC', size: photo.length, mtimeMs: 1_000 }],
-    },
+    asset('a1', Date.UTC(2024, 0, 1), [{ path: 'DCIM/100APPLE/IMG_0001.HEIC', data: photo }]),
   ]);
 });
-afterEach(async () => {
-  await local.close();
-  catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fixture.close());
 
 /** A phone holding `photo`, counting reads, and noting when the pipeline is done with it. */
 function fakePhone() {

@@ -3,53 +3,30 @@
  * temp folder): what a run plans, in what order, and how a killed run's leftovers are settled.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Asset } from '../../../src/shared/asset';
 import { planBackup } from '../../../src/main/backup/plan';
 import { reconcile } from '../../../src/main/backup/reconcile';
-import { Catalog } from '../../../src/main/catalog/database';
-import { LocalDestination } from '../../../src/main/destinations/local/local-destination';
+import type { Catalog } from '../../../src/main/catalog/database';
+import type { LocalDestination } from '../../../src/main/destinations/local/local-destination';
+import { asset, type CatalogAndFolder, openCatalogAndFolder } from './catalog-and-folder';
 
 const UDID = 'phone-1';
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const bytes = (text: string) => Buffer.from(text.repeat(100));
 
-function asset(
-  id: string,
-  utcMs: number,
-  files: Array<{ path: string; data: Buffer; role?: 'original' | 'live-video' }>,
-): Asset {
-  return {
-    id,
-    kind: 'photo',
-    captureTime: { utcMs, offsetMinutes: 0, source: 'library' },
-    flags: { favorite: false, hidden: false, recentlyDeleted: false, iCloudOnly: false },
-    originalName: path.posix.basename(files[0]!.path),
-    resources: files.map((f) => ({ role: f.role ?? 'original', path: f.path, size: f.data.length, mtimeMs: 1_000 })),
-  };
-}
-
-let dir: string;
+let fixture: CatalogAndFolder;
 let catalog: Catalog;
 let destination: LocalDestination;
 let deviceId: number;
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rk-plan-'));
-  catalog = Catalog.open(':memory:');
-  destination = await LocalDestination.open(dir);
-  catalog.destinations.upsert(destination.id, 'local', dir);
-  deviceId = catalog.devices.upsert(UDID).id;
+  fixture = await openCatalogAndFolder('rk-plan-', UDID);
+  ({ catalog, destination, deviceId } = fixture);
 });
-afterEach(async () => {
-  await destination.close();
-  catalog.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fixture.close());
 
 describe('planBackup', () => {
   const old = asset('old', Date.UTC(2020, 0, 1), [{ path: 'DCIM/100APPLE/IMG_0001.HEIC', data: bytes('a') }]);
