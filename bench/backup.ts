@@ -314,6 +314,11 @@ async function main(): Promise<void> {
       );
       say(`   peer: CPU ${(peer.cpuSeconds / (fastBytes / 1e9)).toFixed(2)} s/GB (no fsync, no read-back)`);
       if (oursCost) say(coresNeeded('2 × the peer', (2 * fastBytes) / peer.seconds, oursCost));
+      // The pipeline cannot outrun its own first step: reading the same files off the phone.
+      say(
+        `   2 × the peer against our raw AFC read of the same files (nothing hashed or written): ` +
+          `${((2 * rawSeconds) / peer.seconds).toFixed(2)}× of it`,
+      );
     }
 
     if (!SKIP.has('usb2')) {
