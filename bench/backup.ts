@@ -214,6 +214,8 @@ async function peerCopy(
 /** What a phase cost: CPU seconds per GB of this process and of the simulator, and how busy the main thread was. */
 interface Cost {
   clientCpuPerGB: number;
+  /** The kernel's share of clientCpuPerGB (socket reads, file writes, fsync, read-back). */
+  clientSystemPerGB: number;
   simulatorCpuPerGB: number;
   mainThreadBusy: number;
 }
@@ -229,6 +231,7 @@ async function costOf<T>(sim: SimulatorProcess, bytes: number, run: () => Promis
     result,
     {
       clientCpuPerGB: (used.user + used.system) / 1e6 / gb,
+      clientSystemPerGB: used.system / 1e6 / gb,
       simulatorCpuPerGB: ((sim.cpuSeconds() ?? NaN) - simBefore) / gb,
       mainThreadBusy: performance.eventLoopUtilization(loop).utilization,
     },
@@ -236,7 +239,7 @@ async function costOf<T>(sim: SimulatorProcess, bytes: number, run: () => Promis
 }
 
 const costLine = (label: string, cost: Cost) =>
-  `   ${label}: CPU ${cost.clientCpuPerGB.toFixed(2)} s/GB here + ${cost.simulatorCpuPerGB.toFixed(2)} s/GB in the simulator; ` +
+  `   ${label}: CPU ${cost.clientCpuPerGB.toFixed(2)} s/GB here (${cost.clientSystemPerGB.toFixed(2)} of it in the kernel) + ${cost.simulatorCpuPerGB.toFixed(2)} s/GB in the simulator; ` +
   `main thread ${(cost.mainThreadBusy * 100).toFixed(0)}% busy`;
 
 /**
