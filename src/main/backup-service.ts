@@ -29,9 +29,31 @@ export class UnknownRunError extends RollkeeperError {
   }
 }
 
-/** The run's state as the contract says it: waiting for a re-plug is still a running backup. */
+/** The run's state as the contract says it (planning is part of running). */
 function contractState(state: BackupRunState): BackupRunView['state'] {
-  return state === 'planning' || state === 'waiting-for-device' ? 'running' : state;
+  if (state === 'planning') return 'running';
+  return state === 'waiting-for-device' ? 'waiting-for-phone' : state;
+}
+
+/** The contract's view of a run: its state and, once it has ended, what it did and why it stopped. */
+function viewOf(run: BackupRun, runId: string, udid: string): BackupRunView {
+  const summary = run.summary;
+  return {
+    runId,
+    udid,
+    state: contractState(run.state),
+    summary: summary
+      ? {
+          copied: summary.copied,
+          deduplicated: summary.deduplicated,
+          failed: summary.failed,
+          bytes: summary.bytes,
+          seconds: summary.seconds,
+        }
+      : null,
+    // A cancel is the user's own doing: no error to show for it.
+    error: summary?.state === 'failed' && summary.error ? summary.error : null,
+  };
 }
 
 interface Dependencies {
@@ -132,7 +154,7 @@ export class BackupService {
     this.runs.set(runId, { run, udid });
     this.byPhone.set(udid, runId);
     run.on('progress', (p) => this.deps.emit('backup.progress', { ...p, runId }));
-    run.on('state', (state) => this.deps.emit('backup.state', { runId, udid, state: contractState(state) }));
+    run.on('state', () => this.deps.emit('backup.state', viewOf(run, runId, udid)));
     run.on('asset', (a) =>
       this.deps.emit('asset.stateChanged', {
         assetId: a.assetKey,
@@ -162,7 +184,7 @@ export class BackupService {
 
   private view(runId: string): BackupRunView {
     const { run, udid } = this.find(runId);
-    return { runId, udid, state: contractState(run.state) };
+    return viewOf(run, runId, udid);
   }
 
   /** Tells the timeline to look again after a run: copies now count as backed up. */

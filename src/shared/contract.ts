@@ -66,10 +66,30 @@ export const settingsSchema = z.object({
   concurrency: z.number().int().min(1).max(16),
 });
 
+/** A user-facing error: what happened and what to do (RollkeeperError's code, message and hint). */
+export const userErrorSchema = z.object({ code: z.string(), message: z.string(), hint: z.string() });
+
 export const backupRunSchema = z.object({
   runId: id,
   udid,
-  state: z.enum(['running', 'paused', 'cancelled', 'completed', 'failed']),
+  /** `waiting-for-phone`: the cable was pulled (or the phone locked); the run goes on when it is back. */
+  state: z.enum(['running', 'waiting-for-phone', 'paused', 'cancelled', 'completed', 'failed']),
+  /** What the run did, once it has ended; null while it runs. */
+  summary: z
+    .object({
+      /** Files newly written and verified. */
+      copied: z.number().int().nonnegative(),
+      /** Files whose content was already in the backup (verified). */
+      deduplicated: z.number().int().nonnegative(),
+      /** Files that could not be copied this time; the next run tries them again. */
+      failed: z.number().int().nonnegative(),
+      /** Bytes newly written. */
+      bytes: z.number().nonnegative(),
+      seconds: z.number().nonnegative(),
+    })
+    .nullable(),
+  /** Why the run stopped, when it failed. */
+  error: userErrorSchema.nullable(),
 });
 
 export const freeUpPlanSchema = z.object({
@@ -95,7 +115,7 @@ export const methods = {
       dataDir: z.string(),
       transport: z.enum(['electron', 'websocket']),
       /** Why phones cannot be seen right now (usbmuxd not running …), or null. */
-      deviceProblem: z.object({ code: z.string(), message: z.string(), hint: z.string() }).nullable(),
+      deviceProblem: userErrorSchema.nullable(),
     }),
   },
   'devices.list': { args: empty, result: z.array(deviceSchema) },
@@ -150,7 +170,7 @@ export const events = {
     assets: z.number().int(),
     added: z.number().int(),
     removed: z.number().int(),
-    error: z.object({ code: z.string(), message: z.string(), hint: z.string() }).nullable(),
+    error: userErrorSchema.nullable(),
   }),
   /** A run started, paused, resumed or ended. */
   'backup.state': backupRunSchema,

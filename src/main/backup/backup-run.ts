@@ -71,6 +71,7 @@ const SMALL_FILES_MAX = 16;
 export class BackupRun extends EventEmitter<BackupRunEvents> {
   readonly runId: number;
   private stateValue: BackupRunState = 'planning';
+  private summaryValue: BackupSummary | undefined;
   private readonly tally: RunTally;
   private readonly copier: FileCopier;
   private readonly cancelController = new AbortController();
@@ -103,6 +104,11 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
 
   get progress(): BackupProgress {
     return this.tally.progress;
+  }
+
+  /** What the run did, once it has ended (completed, failed or cancelled); undefined before. */
+  get summary(): BackupSummary | undefined {
+    return this.summaryValue;
   }
 
   /** Runs to the end: resolves with the summary (also for a failed or cancelled run; never rejects). */
@@ -148,8 +154,10 @@ export class BackupRun extends EventEmitter<BackupRunEvents> {
       end === 'completed' ? undefined : serializeError(end === 'cancelled' ? new BackupCancelledError() : this.fatal);
     this.tally.recordProgress(true);
     catalog.runs.finish(this.runId, end, error?.message);
+    // Kept before the last state event, so its listeners can read what the run did.
+    this.summaryValue = { runId: this.runId, state: end, ...this.tally.counts, seconds, ...(error ? { error } : {}) };
     this.setState(end);
-    return { runId: this.runId, state: end, ...this.tally.counts, seconds, ...(error ? { error } : {}) };
+    return this.summaryValue;
   }
 
   /** Stops every transfer now; files under way go back to the head of the queue. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventMessage } from '../../../src/shared/contract';
+import type { BackupRun, EventMessage } from '../../../src/shared/contract';
 import { DEMO_ROLL } from '../../../src/main/cli/commands/serve';
 import { dispatch } from '../../../src/main/contract-dispatch';
 import { DeviceWatcher } from '../../../src/main/device/device-watcher';
@@ -30,6 +30,12 @@ describe('engine: backups through the contract, and auto-backup on re-plug', () 
     events
       .filter((e) => e.event === 'backup.state' && (e.payload as { udid: string; state: string }).udid === udid)
       .map((e) => (e.payload as { state: string }).state);
+
+  const lastRun = (udid: string) =>
+    events
+      .filter((e) => e.event === 'backup.state' && (e.payload as BackupRun).udid === udid)
+      .map((e) => e.payload as BackupRun)
+      .at(-1);
 
   beforeEach(async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'rollkeeper-engine-'));
@@ -65,6 +71,13 @@ describe('engine: backups through the contract, and auto-backup on re-plug', () 
     const started = await dispatch(engine, 'backup.start', { udid: phone.udid });
     expect(started).toMatchObject({ ok: true, result: { udid: phone.udid } });
     await until(() => ended(phone.udid).includes('completed'));
+    // The run's last state says what it did (the card shows it).
+    expect(lastRun(phone.udid)).toMatchObject({
+      state: 'completed',
+      summary: { copied: expect.any(Number), failed: 0 },
+      error: null,
+    });
+    expect(lastRun(phone.udid)!.summary!.copied).toBeGreaterThan(0);
     const timeline = await dispatch(engine, 'timeline.page', { limit: 1000 });
     if (!timeline.ok) throw new Error(timeline.error.message);
     const items = (timeline.result as { items: { badge: string }[] }).items;
@@ -78,5 +91,43 @@ describe('engine: backups through the contract, and auto-backup on re-plug', () 
     await until(() => ended(phone.udid).includes('completed'));
     const summary = events.filter((e) => e.event === 'backup.progress').at(-1)?.payload as { filesDone: number };
     expect(summary?.filesDone ?? 0).toBe(0);
+    expect(lastRun(phone.udid)).toMatchObject({
+      state: 'completed',
+      summary: { copied: 0, deduplicated: 0, failed: 0, bytes: 0 },
+    });
+  });
+
+  it('says the run waits for the phone while the cable is out, and goes on when it is back', async () => {
+    await engine.close();
+    await sim.close();
+    // A slow cable (50 ms a round trip), so the pull lands mid-run.
+    sim = await PhoneSimulator.start({ socketPath: path.join(root, 'usbmuxd2'), stateDir: path.join(root, 'state2') });
+    phone = sim.addPhone({ cameraRoll: DEMO_ROLL, name: 'Slow iPhone', latencyMs: 50 });
+    const watcher = new DeviceWatcher({ usbmux: new UsbmuxClient({ address: sim.address }) });
+    engine = new Engine({ dataDir: path.join(root, 'data2'), transport: 'websocket', watcher });
+    events.length = 0;
+    engine.onEvent((m) => events.push(m));
+    await engine.start();
+    const folder = mkdtempSync(path.join(root, 'backup-'));
+    await dispatch(engine, 'settings.update', { destination: { type: 'local', path: folder } });
+    await until(() => events.some((e) => e.event === 'library.scanned'));
+
+    const started = await dispatch(engine, 'backup.start', { udid: phone.udid });
+    expect(started).toMatchObject({ ok: true, result: { state: 'running', summary: null, error: null } });
+    const progress = () =>
+      events
+        .filter((e) => e.event === 'backup.progress')
+        .map((e) => e.payload as { filesDone: number; filesTotal: number });
+    await until(() => progress().some((p) => p.filesDone > 0));
+    expect(ended(phone.udid)).not.toContain('completed');
+    phone.detach();
+    await until(() => ended(phone.udid).includes('waiting-for-phone'));
+    phone.attach();
+    await until(() => ended(phone.udid).includes('completed'), 60_000);
+    const total = progress().at(-1)!.filesTotal;
+    const run = lastRun(phone.udid)!;
+    expect(run.error).toBeNull();
+    expect(run.summary!.failed).toBe(0);
+    expect(run.summary!.copied + run.summary!.deduplicated).toBe(total);
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { BackupRun, EventPayload } from '../../../../shared/contract';
+import { formatStorage } from '../../../../shared/format';
 import { EngineError } from '../../engine-client';
 import { useEngine } from '../../engine-context';
 
@@ -7,6 +8,17 @@ function formatDuration(seconds: number): string {
   if (seconds < 60) return `${Math.ceil(seconds)} s`;
   const minutes = Math.ceil(seconds / 60);
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** What an ended run did, in a sentence: what is new in the backup, what was there already, what is not. */
+function outcomeOf(summary: NonNullable<BackupRun['summary']>): string {
+  const parts: string[] = [];
+  if (summary.copied > 0)
+    parts.push(`${plural(summary.copied, 'file', 'files')} copied (${formatStorage(summary.bytes)})`);
+  if (summary.deduplicated > 0) parts.push(`${summary.deduplicated} already in the backup`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing new to copy';
 }
 
 /** "Back up now" for a ready phone, then the run's progress with pause, resume and cancel. */
@@ -43,7 +55,8 @@ export function BackupControls({ udid }: { udid: string }) {
     }
   }
 
-  const active = run !== null && (run.state === 'running' || run.state === 'paused');
+  const active =
+    run !== null && (run.state === 'running' || run.state === 'paused' || run.state === 'waiting-for-phone');
   return (
     <div className="backup-controls">
       {!active && (
@@ -58,11 +71,16 @@ export function BackupControls({ udid }: { udid: string }) {
             {progress.filesDone} of {progress.filesTotal} files
             {run.state === 'paused'
               ? ' · paused'
-              : progress.etaSeconds !== null
+              : run.state === 'running' && progress.etaSeconds !== null
                 ? ` · ${formatDuration(progress.etaSeconds)} left`
                 : ''}
           </span>
         </div>
+      )}
+      {run?.state === 'waiting-for-phone' && (
+        <span className="muted" role="status">
+          Waiting for the iPhone: plug it back in and unlock it. The backup goes on by itself.
+        </span>
       )}
       {active && (
         <div className="actions">
@@ -80,7 +98,24 @@ export function BackupControls({ udid }: { udid: string }) {
           </button>
         </div>
       )}
-      {run?.state === 'completed' && <span className="ok">Backed up.</span>}
+      {run?.state === 'completed' && run.summary && (
+        <span className={run.summary.failed > 0 ? 'error' : 'ok'} role="status">
+          {run.summary.failed > 0 ? 'Backed up, except ' : 'Backed up: '}
+          {run.summary.failed > 0
+            ? `${plural(run.summary.failed, 'file', 'files')} that could not be copied (the next backup tries again); ${outcomeOf(run.summary)}.`
+            : `${outcomeOf(run.summary)}.`}
+        </span>
+      )}
+      {run?.state === 'cancelled' && (
+        <span className="muted" role="status">
+          Backup cancelled. {run.summary ? `${outcomeOf(run.summary)}; ` : ''}what was verified stays backed up.
+        </span>
+      )}
+      {run?.state === 'failed' && (
+        <span className="error" role="alert">
+          Backup stopped: {run.error?.message ?? 'an unexpected error.'} {run.error?.hint}
+        </span>
+      )}
       {error && (
         <span className="error" role="alert">
           {error.message} {error.hint}
