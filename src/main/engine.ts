@@ -17,9 +17,19 @@ export class NotAvailableError extends RollkeeperError {
   }
 }
 
+/** Raised where no folder picker exists (the browser UI of `rollkeeper serve`). */
+export class NoFolderPickerError extends RollkeeperError {
+  override name = 'NoFolderPickerError';
+  constructor() {
+    super('settings.no-folder-picker', 'A folder picker opens only in the desktop app.', "Type the folder's path.");
+  }
+}
+
 export interface EngineOptions {
   dataDir: string;
   transport: 'electron' | 'websocket';
+  /** The desktop's folder picker (Electron's dialog), starting at `current`; null when cancelled. */
+  chooseFolder?: (current?: string) => Promise<string | null>;
   /** Where phones come from (usbmuxd's hot-plug events); none in tests that need no phone. */
   watcher?: DeviceWatcher;
 }
@@ -131,6 +141,13 @@ export class Engine implements EngineApi {
 
   async 'settings.update'(args: MethodArgs<'settings.update'>): Promise<MethodResult<'settings.update'>> {
     return this.settings.update(args);
+  }
+
+  async 'settings.chooseFolder'(
+    args: MethodArgs<'settings.chooseFolder'>,
+  ): Promise<MethodResult<'settings.chooseFolder'>> {
+    if (!this.options.chooseFolder) throw new NoFolderPickerError();
+    return { path: await this.options.chooseFolder(args.current) };
   }
 
   private get backupService(): BackupService {

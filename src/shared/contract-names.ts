@@ -14,6 +14,7 @@ export const METHOD_NAMES = [
   'backup.cancel',
   'settings.get',
   'settings.update',
+  'settings.chooseFolder',
   'freeUp.plan',
   'freeUp.run',
   'assets.delete',

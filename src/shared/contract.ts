@@ -140,6 +140,11 @@ export const methods = {
   'backup.cancel': { args: z.object({ runId: id }).strict(), result: backupRunSchema },
   'settings.get': { args: empty, result: settingsSchema },
   'settings.update': { args: settingsSchema.partial().strict(), result: settingsSchema },
+  /** The desktop app's folder picker; null when the user cancels it. Only where app.info's transport is electron. */
+  'settings.chooseFolder': {
+    args: z.object({ current: z.string().max(4096).optional() }).strict(),
+    result: z.object({ path: z.string().nullable() }),
+  },
   'freeUp.plan': { args: z.object({ udid }).strict(), result: freeUpPlanSchema },
   'freeUp.run': {
     args: z.object({ planId: id, confirm: z.literal(true) }).strict(),

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { BrowserWindowConstructorOptions } from 'electron';
+import type { BrowserWindowConstructorOptions, OpenDialogOptions, OpenDialogReturnValue } from 'electron';
 
 /**
  * A stand-in for the parts of Electron the app's wiring touches, so the wiring runs in plain
@@ -61,6 +61,18 @@ export class FakeIpcMain {
   }
   removeHandler(channel: string) {
     this.handlers.delete(channel);
+  }
+}
+
+/** Electron's dialog: answers each showOpenDialog with the next of `answers`, recording what was asked. */
+export class FakeDialog {
+  asked: { parent: unknown; options: OpenDialogOptions }[] = [];
+  constructor(private readonly answers: OpenDialogReturnValue[] = []) {}
+  async showOpenDialog(parentOrOptions: unknown, maybeOptions?: OpenDialogOptions): Promise<OpenDialogReturnValue> {
+    const [parent, options] =
+      maybeOptions === undefined ? [null, parentOrOptions as OpenDialogOptions] : [parentOrOptions, maybeOptions];
+    this.asked.push({ parent, options });
+    return this.answers.shift() ?? { canceled: true, filePaths: [] };
   }
 }
 

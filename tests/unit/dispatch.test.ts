@@ -37,4 +37,12 @@ describe('dispatch (shared by IPC and WebSocket)', () => {
     const reply = await dispatch(engine, 'backup.start', { udid: 'abc' });
     expect(reply).toMatchObject({ ok: false, error: { code: 'engine.not-available' } });
   });
+
+  it('has no folder picker in the browser: it says to type the path', async () => {
+    const reply = await dispatch(engine, 'settings.chooseFolder', {});
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'settings.no-folder-picker', hint: "Type the folder's path." },
+    });
+  });
 });

@@ -7,7 +7,7 @@ import { Engine } from '../engine';
 import { forwardEvents, registerIpc, trustedSender } from './ipc';
 import { appLocations, appUrlCheck, loadApp, lockDown, windowOptions } from './window';
 
-type Electron = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain'>;
+type Electron = Pick<typeof ElectronModule, 'app' | 'BrowserWindow' | 'ipcMain' | 'dialog'>;
 
 /**
  * The desktop app's wiring, with Electron passed in so it can be tested in plain Node.
@@ -19,7 +19,7 @@ export async function startApp(
   /** Phones come from usbmuxd by default; tests pass null (no phone) or a watcher on a simulator. */
   watcher: DeviceWatcher | null = new DeviceWatcher(),
 ): Promise<{ quit: () => Promise<void> } | null> {
-  const { app, BrowserWindow, ipcMain } = electron;
+  const { app, BrowserWindow, ipcMain, dialog } = electron;
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return null;
@@ -27,10 +27,29 @@ export async function startApp(
   await app.whenReady();
   useSqliteBinding(electronSqliteBinding(mainDir));
 
-  const engine = new Engine({ dataDir: app.getPath('userData'), transport: 'electron', watcher: watcher ?? undefined });
+  let window: ElectronModule.BrowserWindow | null = null;
+  const chooseFolder = async (current?: string): Promise<string | null> => {
+    const options: ElectronModule.OpenDialogOptions = {
+      title: 'Choose the backup folder',
+      buttonLabel: 'Back up here',
+      properties: ['openDirectory', 'createDirectory'],
+      ...(current ? { defaultPath: current } : {}),
+    };
+    // Attached to the window (a sheet on macOS), so it cannot get lost behind it.
+    const chosen =
+      window && !window.isDestroyed()
+        ? await dialog.showOpenDialog(window, options)
+        : await dialog.showOpenDialog(options);
+    return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+  };
+  const engine = new Engine({
+    dataDir: app.getPath('userData'),
+    transport: 'electron',
+    watcher: watcher ?? undefined,
+    chooseFolder,
+  });
   const locations = appLocations(mainDir);
   const isAppUrl = appUrlCheck(locations);
-  let window: ElectronModule.BrowserWindow | null = null;
   const contents = () => (window && !window.isDestroyed() ? window.webContents : null);
 
   const unregister = registerIpc(ipcMain, engine, trustedSender(contents, isAppUrl));

@@ -3,17 +3,24 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type * as ElectronModule from 'electron';
 import { startApp } from '../../../src/main/app/start-app';
 import { IPC_CALL_PREFIX, METHOD_NAMES } from '../../../src/shared/contract-names';
-import { FakeApp, FakeBrowserWindow, FakeIpcMain, type FakeWebContents } from '../../helpers/stand-in-electron';
+import {
+  FakeApp,
+  FakeBrowserWindow,
+  FakeDialog,
+  FakeIpcMain,
+  type FakeWebContents,
+} from '../../helpers/stand-in-electron';
 import { tempDir } from '../../helpers/temp-dir';
 
 type Electron = Parameters<typeof startApp>[0];
 const MAIN_DIR = '/opt/rollkeeper/out/main';
 
-function electron(app: FakeApp, ipcMain: FakeIpcMain): Electron {
+function electron(app: FakeApp, ipcMain: FakeIpcMain, dialog = new FakeDialog()): Electron {
   return {
     app: app as unknown as typeof ElectronModule.app,
     BrowserWindow: FakeBrowserWindow as unknown as typeof ElectronModule.BrowserWindow,
     ipcMain: ipcMain as unknown as typeof ElectronModule.ipcMain,
+    dialog: dialog as unknown as typeof ElectronModule.dialog,
   };
 }
 
@@ -85,6 +92,35 @@ describe('the Electron shell wiring (stand-in electron)', () => {
       ok: true,
       result: { autoBackup: true },
     });
+  });
+
+  it("opens the system's folder picker on the app's window, and says when the user cancelled it", async () => {
+    const ipc = new FakeIpcMain();
+    const dialog = new FakeDialog([
+      { canceled: false, filePaths: ['/Volumes/NAS/Photos'] },
+      { canceled: true, filePaths: [] },
+    ]);
+    await startApp(electron(new FakeApp(true, data.dir), ipc, dialog), MAIN_DIR, null);
+    const window = FakeBrowserWindow.created[0];
+    expect(await invoke(ipc, 'settings.chooseFolder', { current: '/Volumes' }, window.webContents)).toEqual({
+      ok: true,
+      result: { path: '/Volumes/NAS/Photos' },
+    });
+    expect(dialog.asked[0]).toMatchObject({
+      parent: window,
+      options: { defaultPath: '/Volumes', properties: expect.arrayContaining(['openDirectory']) },
+    });
+    expect(await invoke(ipc, 'settings.chooseFolder', {}, window.webContents)).toEqual({
+      ok: true,
+      result: { path: null },
+    });
+    // Not from a stranger: the picker is the app's own.
+    const stranger = new FakeBrowserWindow({}).webContents;
+    expect(await invoke(ipc, 'settings.chooseFolder', {}, stranger)).toMatchObject({
+      ok: false,
+      error: { code: 'ipc.untrusted-sender' },
+    });
+    expect(dialog.asked).toHaveLength(2);
   });
 
   it('rejects calls with invalid arguments', async () => {

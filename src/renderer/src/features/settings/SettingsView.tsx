@@ -6,6 +6,8 @@ import { useEngine, useEngineQuery } from '../../engine-context';
 export function SettingsView() {
   const engine = useEngine();
   const settings = useEngineQuery('settings.get', {});
+  // The system's folder picker exists in the desktop app only; in a browser the path is typed.
+  const canPick = useEngineQuery('app.info', {}).data?.transport === 'electron';
   const [folder, setFolder] = useState('');
   const [autoBackup, setAutoBackup] = useState(false);
   const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
@@ -15,6 +17,15 @@ export function SettingsView() {
     setFolder(settings.data.destination?.path ?? '');
     setAutoBackup(settings.data.autoBackup);
   }, [settings.data]);
+
+  async function pick() {
+    try {
+      const { path } = await engine.call('settings.chooseFolder', folder.trim() ? { current: folder.trim() } : {});
+      if (path !== null) setFolder(path);
+    } catch (error) {
+      setStatus({ kind: 'error', text: error instanceof EngineError ? error.message : String(error) });
+    }
+  }
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -40,12 +51,19 @@ export function SettingsView() {
         <form className="settings" onSubmit={save}>
           <label>
             <span>Backup folder</span>
-            <input
-              type="text"
-              value={folder}
-              placeholder="/Volumes/NAS/Photos"
-              onChange={(e) => setFolder(e.target.value)}
-            />
+            <span className="folder-field">
+              <input
+                type="text"
+                value={folder}
+                placeholder="/Volumes/NAS/Photos"
+                onChange={(e) => setFolder(e.target.value)}
+              />
+              {canPick && (
+                <button type="button" onClick={() => void pick()}>
+                  Choose…
+                </button>
+              )}
+            </span>
             <small className="muted">
               A folder on this computer or a mounted NAS. Photos are kept by year and month.
             </small>
