@@ -18,7 +18,7 @@
  *   npx tsx bench/backup.ts [--photos 2000] [--fast-photos 500] [--small 5000] [--small-kb 100]
  *                           [--video-mb 2048] [--concurrency 4] [--skip video,fast,peer,usb2,small]
  */
-import { startSimulatorProcess, type SimulatorProcess } from './lib/simulator';
+import { processCpuSeconds, startSimulatorProcess, type SimulatorProcess } from './lib/simulator';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -216,12 +216,15 @@ interface Cost {
   clientCpuPerGB: number;
   /** The kernel's share of clientCpuPerGB (socket reads, file writes, fsync, read-back). */
   clientSystemPerGB: number;
+  /** CPU of this process's main (JavaScript) thread alone: 1 / this is the most it can carry. */
+  mainThreadCpuPerGB: number;
   simulatorCpuPerGB: number;
   mainThreadBusy: number;
 }
 
 async function costOf<T>(sim: SimulatorProcess, bytes: number, run: () => Promise<T>): Promise<[T, Cost]> {
   const cpu = process.cpuUsage();
+  const mainBefore = processCpuSeconds(process.pid, process.pid) ?? NaN;
   const simBefore = sim.cpuSeconds() ?? NaN;
   const loop = performance.eventLoopUtilization();
   const result = await run();
@@ -232,6 +235,7 @@ async function costOf<T>(sim: SimulatorProcess, bytes: number, run: () => Promis
     {
       clientCpuPerGB: (used.user + used.system) / 1e6 / gb,
       clientSystemPerGB: used.system / 1e6 / gb,
+      mainThreadCpuPerGB: ((processCpuSeconds(process.pid, process.pid) ?? NaN) - mainBefore) / gb,
       simulatorCpuPerGB: ((sim.cpuSeconds() ?? NaN) - simBefore) / gb,
       mainThreadBusy: performance.eventLoopUtilization(loop).utilization,
     },
@@ -240,7 +244,8 @@ async function costOf<T>(sim: SimulatorProcess, bytes: number, run: () => Promis
 
 const costLine = (label: string, cost: Cost) =>
   `   ${label}: CPU ${cost.clientCpuPerGB.toFixed(2)} s/GB here (${cost.clientSystemPerGB.toFixed(2)} of it in the kernel) + ${cost.simulatorCpuPerGB.toFixed(2)} s/GB in the simulator; ` +
-  `main thread ${(cost.mainThreadBusy * 100).toFixed(0)}% busy`;
+  `main thread ${(cost.mainThreadBusy * 100).toFixed(0)}% busy, ${cost.mainThreadCpuPerGB.toFixed(2)} CPU-s/GB ` +
+  `(alone it could carry ${(1000 / cost.mainThreadCpuPerGB).toFixed(0)} MB/s)`;
 
 /**
  * What a goal would take at the CPU per GB this run measured for the pipeline (here and in the
