@@ -68,19 +68,60 @@ export class DestinationUnavailableError extends RollkeeperError {
   }
 }
 
-/** Another Rollkeeper process holds the destination's lock. */
+/** Human duration for messages: 20_000 → "20 s", 330_000 → "5 min 30 s", 7_200_000 → "2 h". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+/** Who holds a destination's lock, as far as its lock file tells. */
+export interface LockHolder {
+  host: string;
+  pid: number;
+  /** How long ago the holder last refreshed its lease; null when unknown. */
+  lastSeenAgoMs: number | null;
+  /** The idle time after which the lock counts as abandoned and is taken over. */
+  leaseMs: number;
+}
+
+/**
+ * Another Rollkeeper process holds the destination's lock (or took it over from this one after
+ * this process stopped refreshing it, say while the computer slept).
+ */
 export class DestinationInUseError extends RollkeeperError {
   override name = 'DestinationInUseError';
   constructor(
     readonly folder: string,
-    holder: string,
+    /** Null when the lock file could not be read. */
+    readonly holder: LockHolder | null,
   ) {
-    super(
-      'destination.in-use',
-      `The backup folder ${folder} is in use by another Rollkeeper (${holder}).`,
-      'Close the other Rollkeeper window or command, or wait for its backup to finish.',
-    );
+    super('destination.in-use', inUseMessage(folder, holder), inUseHint(holder));
   }
+}
+
+function inUseMessage(folder: string, holder: LockHolder | null): string {
+  if (!holder) return `The backup folder ${folder} is in use by another Rollkeeper.`;
+  const seen = holder.lastSeenAgoMs === null ? '' : `, active ${formatDuration(holder.lastSeenAgoMs)} ago`;
+  return `The backup folder ${folder} is in use by another Rollkeeper (process ${holder.pid} on ${holder.host}${seen}).`;
+}
+
+function inUseHint(holder: LockHolder | null): string {
+  const wait = 'Close the other Rollkeeper window or command, or wait for its backup to finish.';
+  if (!holder) return wait;
+  const remaining =
+    holder.lastSeenAgoMs === null
+      ? ''
+      : ` (in about ${formatDuration(Math.max(0, holder.leaseMs - holder.lastSeenAgoMs))})`;
+  return (
+    `Close Rollkeeper on ${holder.host}, or wait for its backup to finish. If ${holder.host} crashed, ` +
+    `slept or lost its connection, Rollkeeper takes the folder over by itself once the lock has been ` +
+    `idle for ${formatDuration(holder.leaseMs)}${remaining}.`
+  );
 }
 
 /** The bytes written are not the bytes expected (size or hash): the copy was discarded. */

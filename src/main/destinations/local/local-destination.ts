@@ -1,6 +1,7 @@
 /**
  * The local-folder destination: the default, a folder the user picks (an external disk or a NAS
- * mount included). Layout and naming: see layout.ts; the index: see index-journal.ts.
+ * mount included). Layout and naming: see layout.ts; the index: see index-journal.ts; opening,
+ * the lock and crash recovery: see open-folder.ts.
  *
  * A write: stream into `.rollkeeper/tmp/<uuid>.part` while hashing → fsync → compare size and any
  * known hashes → (under the write lock, together with the other writes ready at that moment:
@@ -24,59 +25,34 @@ import type {
   StoredObjectInfo,
 } from '../destination';
 import { hashStream } from '../content-hasher';
-import {
-  DestinationFullError,
-  DestinationIoError,
-  DestinationReadOnlyError,
-  DestinationUnavailableError,
-  LocationNotFoundError,
-} from '../errors';
+import { DestinationFullError, DestinationIoError, DestinationReadOnlyError, LocationNotFoundError } from '../errors';
 import { checkExpectedHashes, validatePutItem } from '../item-checks';
 import { verifyStoredCopy, type VerifyOutcome } from '../verify-copy';
 import { DiskNames } from './disk-names';
-import { GroupCommitter } from './group-commit';
-import { acquireFolderLock } from './folder-lock';
-import { assertFolderPresent, META_FOLDER, readMarker, writeMarker } from './folder-marker';
+import type { FolderLock } from './folder-lock';
+import { META_FOLDER } from './folder-marker';
 import { errnoOf, toDestinationError } from './fs-errors';
-import { IndexJournal, readJournal, type JournalReadResult, type LocalIndexEntry } from './index-journal';
+import { GroupCommitter } from './group-commit';
+import type { IndexJournal, LocalIndexEntry } from './index-journal';
 import { systemOffset, type DefaultOffset } from './layout';
-import { nodeFs, type LocalFs } from './local-fs';
-import { LocalIndex } from './local-index';
+import type { LocalFs } from './local-fs';
+import type { LocalIndex } from './local-index';
 import { NamePlanner } from './name-planner';
-import { locationPath, settlePendingIntents } from './recovery';
+import {
+  compactJournal,
+  openFolder,
+  tempFolderOf,
+  type LocalDestinationOptions,
+  type OpenedFolder,
+} from './open-folder';
+import { locationPath } from './recovery';
 import { SerialQueue } from './serial-queue';
 import { destroyBody, writeTempFile } from './temp-file-writer';
 import { moveToTrash } from './trash';
 import { walkFiles } from './walk-files';
 
 export { META_FOLDER };
-
-const JOURNAL_FILE = 'index.jsonl';
-const LOCK_FILE = 'lock';
-const TEMP_FOLDER = 'tmp';
-
-export interface LocalDestinationOptions {
-  /**
-   * The catalog knows this folder held a Rollkeeper backup before. Then a folder without one is
-   * refused (DestinationUnavailableError) instead of started afresh: an unmounted NAS share or
-   * a missing drive letter often shows as an empty folder.
-   */
-  expectExisting?: boolean;
-  /** Open for reading and verifying only: no lock, no clean-up, `put`/`remove` refused. */
-  readOnly?: boolean;
-  /** File-system layer; tests inject faults through it. */
-  fs?: LocalFs;
-  /** Zone to assume for capture times without an offset; defaults to this computer's zone. */
-  defaultOffset?: DefaultOffset;
-  /** Compact the journal on open when it holds this many more records than live entries. */
-  compactionSlack?: number;
-  /**
-   * Measure and index MD5 as well as SHA-256 for every file written (default false: no local use
-   * needs it, and it costs more CPU than SHA-256). For a folder that feeds a destination which
-   * checks by MD5 (Jottacloud, S3's Content-MD5). An item that brings a known MD5 is always checked.
-   */
-  md5?: boolean;
-}
+export type { LocalDestinationOptions };
 
 /** What `findStrays` reports: files with no index entry, and entries with no file. */
 export interface StrayReport {
@@ -94,17 +70,26 @@ export class LocalDestination implements Destination {
   private readonly committer: GroupCommitter | null;
   private closed = false;
 
+  readonly root: string;
+  /** The id in the folder's marker: lets the catalog recognise this folder after a move. */
+  readonly id: string;
+  private readonly fs: LocalFs;
+  private readonly index: LocalIndex;
+  private readonly journal: IndexJournal | null;
+  private readonly lock: FolderLock | null;
+
   private constructor(
-    readonly root: string,
-    /** The id in the folder's marker: lets the catalog recognise this folder after a move. */
-    readonly id: string,
-    private readonly fs: LocalFs,
-    private readonly index: LocalIndex,
-    private readonly journal: IndexJournal | null,
-    private readonly releaseLock: (() => Promise<void>) | null,
+    folder: OpenedFolder,
     defaultOffset: DefaultOffset,
     private readonly measureMd5: boolean,
   ) {
+    const { root, id, fs, index, journal, lock } = folder;
+    this.root = root;
+    this.id = id;
+    this.fs = fs;
+    this.index = index;
+    this.journal = journal;
+    this.lock = lock;
     this.capabilities = {
       hashesNeededBeforeWrite: [],
       hashesMeasured: measureMd5 ? ['sha256', 'md5'] : ['sha256'],
@@ -135,53 +120,8 @@ export class LocalDestination implements Destination {
 
   /** Open (and on first use, initialise) the backup folder `root`, settling any crashed write. */
   static async open(root: string, options: LocalDestinationOptions = {}): Promise<LocalDestination> {
-    const fs = options.fs ?? nodeFs;
-    const absoluteRoot = path.resolve(root);
-    await assertFolderPresent(fs, absoluteRoot);
-    const meta = path.join(absoluteRoot, META_FOLDER);
-    const offset = options.defaultOffset ?? systemOffset;
-    const md5 = options.md5 ?? false;
-    try {
-      let id = await readMarker(fs, absoluteRoot);
-      if (id === null) {
-        if (options.expectExisting) {
-          throw new DestinationUnavailableError(
-            absoluteRoot,
-            'it holds no Rollkeeper backup. If it is on a network share or an external drive, it may not be mounted.',
-          );
-        }
-        // Read-only and never used: an empty destination, without writing a marker.
-        if (options.readOnly)
-          return new LocalDestination(absoluteRoot, '', fs, new LocalIndex(), null, null, offset, md5);
-        id = await writeMarker(fs, absoluteRoot);
-      }
-      const index = new LocalIndex();
-      const journalPath = path.join(meta, JOURNAL_FILE);
-      if (options.readOnly) {
-        await readJournal(fs, journalPath, (record) => index.apply(record));
-        index.pending.clear();
-        return new LocalDestination(absoluteRoot, id, fs, index, null, null, offset, md5);
-      }
-      const release = await acquireFolderLock(fs, path.join(meta, LOCK_FILE), absoluteRoot);
-      let journal: IndexJournal | undefined;
-      try {
-        // Temp files are never referenced by the journal: whatever a crash left there is garbage.
-        await fs.rm(path.join(meta, TEMP_FOLDER), { recursive: true, force: true });
-        await fs.mkdir(path.join(meta, TEMP_FOLDER), { recursive: true });
-        const read = await readJournal(fs, journalPath, (record) => index.apply(record));
-        journal = await IndexJournal.open(fs, journalPath, read);
-        const destination = new LocalDestination(absoluteRoot, id, fs, index, journal, release, offset, md5);
-        await settlePendingIntents(fs, absoluteRoot, index, journal);
-        await destination.compactIfWorthIt(read, options.compactionSlack ?? 1000);
-        return destination;
-      } catch (error) {
-        await journal?.close().catch(() => undefined);
-        await release();
-        throw error;
-      }
-    } catch (error) {
-      throw toDestinationError(error, absoluteRoot);
-    }
+    const folder = await openFolder(root, options);
+    return new LocalDestination(folder, options.defaultOffset ?? systemOffset, options.md5 ?? false);
   }
 
   async put(item: PutItem, body: AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<PutResult> {
@@ -199,7 +139,7 @@ export class LocalDestination implements Destination {
       destroyBody(body);
       return this.deduplicated(known, item);
     }
-    const tempPath = path.join(this.root, META_FOLDER, TEMP_FOLDER, `${randomUUID()}.part`);
+    const tempPath = path.join(tempFolderOf(this.root), `${randomUUID()}.part`);
     try {
       const hashes = await writeTempFile(this.fs, tempPath, body, {
         size: item.size,
@@ -353,8 +293,7 @@ export class LocalDestination implements Destination {
   /** Rewrite the journal as one line per stored file. */
   async compact(): Promise<void> {
     this.assertWritable();
-    const tempPath = path.join(this.root, META_FOLDER, TEMP_FOLDER, `index-${randomUUID()}.jsonl`);
-    await this.writeQueue.run(() => this.journal!.compact(this.index.entries.values(), tempPath));
+    await this.writeQueue.run(() => compactJournal(this.root, this.index, this.journal!));
   }
 
   async close(): Promise<void> {
@@ -362,7 +301,7 @@ export class LocalDestination implements Destination {
     this.closed = true;
     await this.writeQueue.run(async () => {
       await this.journal?.close();
-      await this.releaseLock?.();
+      await this.lock?.release();
     });
   }
 
@@ -409,25 +348,7 @@ export class LocalDestination implements Destination {
   private assertWritable(): void {
     if (this.closed) throw new DestinationIoError(this.root, 'the destination was closed.');
     if (!this.journal) throw new DestinationReadOnlyError(this.root);
-  }
-
-  // ── opening ──────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * A healthy journal holds about two records per file (intent + commit) or one after a
-   * compaction; removals, abandoned intents and references add more. Compact when the excess
-   * passes `slack`, or when damaged lines should be rewritten away.
-   */
-  private async compactIfWorthIt(read: JournalReadResult, slack: number): Promise<void> {
-    if (read.damagedLines > 0) {
-      // Keep the damaged journal beside the new one: its unreadable lines may still help a
-      // person (or a later tool) re-attach files that findStrays reports as unindexed.
-      const journal = this.journal!.file;
-      await this.fs.rename(journal, `${journal}.damaged-${Date.now()}`);
-      await this.compact();
-    } else if (read.records - 2 * this.index.entries.size > slack) {
-      await this.compact();
-    }
+    this.lock?.assertHeld();
   }
 }
 

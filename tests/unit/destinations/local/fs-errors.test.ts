@@ -6,10 +6,7 @@ import {
   DestinationUnavailableError,
 } from '../../../../src/main/destinations/errors';
 import { toDestinationError } from '../../../../src/main/destinations/local/fs-errors';
-
-function errno(code: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: simulated`), { code });
-}
+import { errno } from './helpers';
 
 describe('file-system errors as destination errors', () => {
   it.each([

@@ -3,15 +3,15 @@
  * without weakening crash safety (an intent is durable before its rename; a batch killed at any
  * step reopens consistent).
  */
-import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IndexEntry, PutItem } from '../../../../src/main/destinations/destination';
+import type { PutItem } from '../../../../src/main/destinations/destination';
 import { LocalDestination } from '../../../../src/main/destinations/local/local-destination';
 import { nodeFs, type LocalFs } from '../../../../src/main/destinations/local/local-fs';
 import { freezingFs } from './freezing-fs';
-import { backupFiles, bodyOf, content, itemFor, makeTempFolder, sha256 } from './helpers';
+import { expectConsistentAfterCrash, livePhotoAndTwin, putUntilKilled, sweepCrashPoints } from './crash-points';
+import { backupFiles, bodyOf, content, errno, itemFor, listAll, makeTempFolder, sha256 } from './helpers';
 
 let root: string;
 beforeEach(async () => {
@@ -29,22 +29,18 @@ async function journalOps(): Promise<string[]> {
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line).op as string);
 }
-async function listAll(destination: LocalDestination): Promise<IndexEntry[]> {
-  const entries: IndexEntry[] = [];
-  for await (const entry of destination.list()) entries.push(entry);
-  return entries.sort((a, b) => a.location.localeCompare(b.location));
-}
 function named(data: Buffer, name: string): PutItem {
   return itemFor(data, { assetId: name, assetName: `${name}.JPG`, fileName: `${name}.JPG` });
 }
 
 /**
- * The real file system, counting fsyncs of the journal, temp files and folders, with the first
- * folder fsync of a put held until `release()`: the write lock stays taken, so the puts that
- * arrive meanwhile queue up and must go in as one batch. Counting starts after `open`.
+ * The real file system, counting fsyncs of the journal and of folders and closes of temp files
+ * (a put's last step before it queues its commit), with the first folder fsync of a put held
+ * until `release()`: the write lock stays taken, so the puts that arrive meanwhile queue up and
+ * must go in as one batch. Counting starts after `open`.
  */
 function gatedFs(inner: LocalFs = nodeFs) {
-  const counts = { journalSyncs: 0, folderSyncs: 0, tempSyncs: 0 };
+  const counts = { journalSyncs: 0, folderSyncs: 0, tempCloses: 0 };
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   let first = true;
@@ -57,8 +53,12 @@ function gatedFs(inner: LocalFs = nodeFs) {
         ...handle,
         sync: async () => {
           if (armed && file === journalPath()) counts.journalSyncs += 1;
-          if (armed && file.endsWith('.part')) counts.tempSyncs += 1;
           return handle.sync();
+        },
+        close: async () => {
+          await handle.close();
+          // Closed: the put goes on to queue its commit without another wait.
+          if (armed && file.endsWith('.part')) counts.tempCloses += 1;
         },
       };
     },
@@ -79,6 +79,23 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 2));
 }
 
+/**
+ * Put FIRST and hold it at its folder fsync (the gate of `gatedFs`), then put A, B and C: they
+ * are written and wait for the write lock, to go in as one batch once the gate is released.
+ */
+async function queueBatchBehindFirst(
+  destination: LocalDestination,
+  counts: { folderSyncs: number; tempCloses: number },
+) {
+  const first = content(1000);
+  const firstPut = destination.put(named(first, 'FIRST'), bodyOf(first));
+  await until(() => counts.folderSyncs === 1);
+  const data = { A: content(2000), B: content(3000), C: content(4000) };
+  const puts = Object.entries(data).map(([name, bytes]) => destination.put(named(bytes, name), bodyOf(bytes)));
+  await until(() => counts.tempCloses === 4);
+  return { first, firstPut, data, puts };
+}
+
 describe('group commit', () => {
   it('commits files that are ready together with one journal fsync and one folder fsync', async () => {
     const { fs, counts, release, arm } = gatedFs();
@@ -89,7 +106,7 @@ describe('group commit', () => {
     await until(() => counts.folderSyncs === 1); // held at its folder fsync
     const files = Array.from({ length: 6 }, (_, i) => ({ name: `F${i}`, data: content(20_000 + i) }));
     const puts = files.map(({ name, data }) => destination.put(named(data, name), bodyOf(data)));
-    await until(() => counts.tempSyncs === 7); // all six written and fsynced, waiting for the lock
+    await until(() => counts.tempCloses === 7); // all six written, fsynced and closed: waiting for the lock
     release();
     const results = await Promise.all([firstPut, ...puts]);
     // The first file alone, then the six together: two journal fsyncs and two folder fsyncs.
@@ -144,7 +161,7 @@ describe('group commit', () => {
         bodyOf(twin),
       ),
     ];
-    await until(() => counts.tempSyncs === 5);
+    await until(() => counts.tempCloses === 5);
     release();
     const [a, b, c, d] = await Promise.all(puts);
     await firstPut;
@@ -179,18 +196,13 @@ describe('group commit', () => {
     const fs: LocalFs = {
       ...gated,
       rename: async (from, to) => {
-        if (to.endsWith('B.JPG')) throw Object.assign(new Error('EXDEV: simulated'), { code: 'EXDEV' });
+        if (to.endsWith('B.JPG')) throw errno('EXDEV');
         return gated.rename(from, to);
       },
     };
     const destination = await LocalDestination.open(root, { fs });
     arm();
-    const first = content(1000);
-    const firstPut = destination.put(named(first, 'FIRST'), bodyOf(first));
-    await until(() => counts.folderSyncs === 1);
-    const data = { A: content(2000), B: content(3000), C: content(4000) };
-    const puts = Object.entries(data).map(([name, bytes]) => destination.put(named(bytes, name), bodyOf(bytes)));
-    await until(() => counts.tempSyncs === 4);
+    const { firstPut, data, puts } = await queueBatchBehindFirst(destination, counts);
     release();
     const [a, b, c] = await Promise.allSettled(puts);
     await firstPut;
@@ -234,12 +246,7 @@ describe('group commit', () => {
     };
     const destination = await LocalDestination.open(root, { fs });
     arm();
-    const first = content(1000);
-    const firstPut = destination.put(named(first, 'FIRST'), bodyOf(first));
-    await until(() => counts.folderSyncs === 1);
-    const data = { A: content(2000), B: content(3000), C: content(4000) };
-    const puts = Object.entries(data).map(([name, bytes]) => destination.put(named(bytes, name), bodyOf(bytes)));
-    await until(() => counts.tempSyncs === 4);
+    const { first, firstPut, data, puts } = await queueBatchBehindFirst(destination, counts);
     const renamed = renames; // the marker's at open, FIRST's
     killAtRename = renamed + 2; // A's rename goes through, B's and C's never happen
     release();
@@ -275,91 +282,46 @@ describe('group commit', () => {
 
 describe('a crash at every file-system step of writes committed together', () => {
   it('always reopens to a consistent folder', async () => {
-    const still = content(70_000);
-    const video = content(90_000);
     const other = content(50_000);
-    const group = { assetId: 'live', assetName: 'IMG_0007.HEIC' };
     const items = [
-      { item: itemFor(still, { ...group, fileName: 'IMG_0007.HEIC' }), data: still },
-      { item: itemFor(video, { ...group, fileName: 'IMG_0007.MOV', role: 'live-video' }), data: video },
-      { item: itemFor(still, { assetId: 'dup', assetName: 'IMG_0100.HEIC', fileName: 'IMG_0100.HEIC' }), data: still },
+      ...livePhotoAndTwin(),
+      // Another asset also called IMG_0007: the two must get different stems.
       { item: itemFor(other, { assetId: 'b', assetName: 'IMG_0007.HEIC', fileName: 'IMG_0007.HEIC' }), data: other },
     ];
-    let totalSteps = 0;
-    for (let steps = 0; steps < 2000; steps += 1) {
-      await fsp.rm(root, { recursive: true, force: true });
-      await fsp.mkdir(root);
-      const frozen = freezingFs(nodeFs, steps);
-      const confirmed: string[] = [];
-      const run = (async () => {
-        const destination = await LocalDestination.open(root, { fs: frozen.fs });
+    const totalSteps = await sweepCrashPoints({
+      root,
+      maxSteps: 2000,
+      work: async (destination, confirmed) => {
         // All four at once: their commits share batches.
         await Promise.all(
           items.map(async ({ item, data }) =>
             confirmed.push((await destination.put(item, bodyOf(data, 16_384))).location),
           ),
         );
-      })();
-      await Promise.race([run, frozen.whenFrozen]);
-      if (!frozen.isFrozen()) {
-        totalSteps = steps;
-        await frozen.closeLeftovers();
-        break;
-      }
-      await frozen.closeLeftovers();
-      await fsp.rm(path.join(root, '.rollkeeper', 'lock'), { force: true });
-      const reopened = await LocalDestination.open(root);
-      const entries = await listAll(reopened);
-      for (const location of confirmed) expect(entries.map((e) => e.location)).toContain(location);
-      for (const entry of entries) expect((await reopened.verify(entry.location)).status).toBe('ok');
-      expect(await reopened.findStrays()).toEqual({ unindexedFiles: [], missingFiles: [] });
-      expect(await fsp.readdir(path.join(root, '.rollkeeper', 'tmp'))).toEqual([]);
-      for (const { item, data } of items) await reopened.put(item, bodyOf(data));
-      const stored = await listAll(reopened);
-      expect(stored).toHaveLength(3);
-      // Which asset got the plain stem depends on the order the puts ran in; the Live Photo's
-      // two halves share one stem either way.
-      // (the still may be stored under 'dup', whose content it shares).
-      const liveStems = stored.filter((e) => e.assetId === 'live').map((e) => e.location.replace(/\.[^.]+$/, ''));
-      expect(new Set(liveStems).size).toBe(1);
-      await reopened.close();
-    }
+      },
+      afterReopen: async (reopened) => {
+        for (const { item, data } of items) await reopened.put(item, bodyOf(data));
+        const stored = await listAll(reopened);
+        expect(stored).toHaveLength(3);
+        // Which asset got the plain stem depends on the order the puts ran in; the Live Photo's
+        // two halves share one stem either way.
+        // (the still may be stored under 'dup', whose content it shares).
+        const liveStems = stored.filter((e) => e.assetId === 'live').map((e) => e.location.replace(/\.[^.]+$/, ''));
+        expect(new Set(liveStems).size).toBe(1);
+      },
+    });
     expect(totalSteps).toBeGreaterThan(30);
   });
 
   it('survives kill -9 while puts run four at a time', async () => {
-    const script = path.join(import.meta.dirname, 'fixtures', 'put-until-killed.ts');
-    const reported: string[] = [];
-    for (let round = 0; round < 3; round += 1) {
-      const child = spawn(process.execPath, ['--import', 'tsx', script, root, `p${round}`, '4'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let stored = 0;
-      await new Promise<void>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (text: string) => {
-          for (const line of text.split('\n')) {
-            if (!line.startsWith('stored ')) continue;
-            reported.push(line.slice('stored '.length));
-            stored += 1;
-            if (stored === 12 + round * 9) {
-              child.removeAllListeners('exit');
-              child.on('exit', () => resolve());
-              setTimeout(() => child.kill('SIGKILL'), Math.random() * 8);
-            }
-          }
-        });
-      });
-    }
+    const reported = await putUntilKilled(
+      root,
+      3,
+      (round) => [`p${round}`, '4'],
+      (round) => 12 + round * 9,
+    );
     const destination = await LocalDestination.open(root);
-    const entries = await listAll(destination);
-    const locations = new Set(entries.map((e) => e.location));
-    for (const location of reported) expect(locations.has(location)).toBe(true);
-    for (const entry of entries) expect((await destination.verify(entry.location)).status).toBe('ok');
-    expect(await destination.findStrays()).toEqual({ unindexedFiles: [], missingFiles: [] });
-    expect(await fsp.readdir(path.join(root, '.rollkeeper', 'tmp'))).toEqual([]);
+    await expectConsistentAfterCrash(root, destination, reported);
     await destination.close();
   });
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'vitest';
-import type { PutItem } from '../../../../src/main/destinations/destination';
+import type { Destination, IndexEntry, PutItem } from '../../../../src/main/destinations/destination';
 
 export async function makeTempFolder(prefix = 'rk-dest-'): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -78,4 +78,16 @@ export function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void 
   let offset = 0;
   while (offset < Math.min(a.length, b.length) && a[offset] === b[offset]) offset += 1;
   expect.fail(`bytes differ: lengths ${a.length} vs ${b.length}, first difference at offset ${offset}`);
+}
+
+/** Every entry of the destination's index, sorted by location. */
+export async function listAll(destination: Destination): Promise<IndexEntry[]> {
+  const entries: IndexEntry[] = [];
+  for await (const entry of destination.list()) entries.push(entry);
+  return entries.sort((a, b) => a.location.localeCompare(b.location));
+}
+
+/** An error as Node's file-system calls throw it, with `code` set. */
+export function errno(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: simulated`), { code });
 }

@@ -9,11 +9,7 @@ import {
 } from '../../../../src/main/destinations/errors';
 import { LocalDestination } from '../../../../src/main/destinations/local/local-destination';
 import { nodeFs, type LocalFs } from '../../../../src/main/destinations/local/local-fs';
-import { backupFiles, bodyOf, content, itemFor, makeTempFolder } from './helpers';
-
-function errno(code: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`${code}: simulated`), { code });
-}
+import { backupFiles, bodyOf, content, errno, itemFor, makeTempFolder } from './helpers';
 
 /** The real file system, except that temp-file writes fail with `code` after `limit` bytes. */
 function failingWrites(code: string, limit: number, freeBytes = 10 ** 12): LocalFs {

@@ -1,14 +1,10 @@
-import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IndexEntry } from '../../../../src/main/destinations/destination';
-import { DestinationInUseError, DestinationUnavailableError } from '../../../../src/main/destinations/errors';
+import { DestinationUnavailableError } from '../../../../src/main/destinations/errors';
 import { LocalDestination } from '../../../../src/main/destinations/local/local-destination';
-import { nodeFs } from '../../../../src/main/destinations/local/local-fs';
-import { backupFiles, bodyOf, content, itemFor, makeTempFolder, sha256 } from './helpers';
-import { freezingFs } from './freezing-fs';
+import { expectConsistentAfterCrash, livePhotoAndTwin, putUntilKilled, sweepCrashPoints } from './crash-points';
+import { backupFiles, bodyOf, content, itemFor, listAll, makeTempFolder, sha256 } from './helpers';
 
 let root: string;
 const opened: LocalDestination[] = [];
@@ -17,11 +13,6 @@ async function open(options: Parameters<typeof LocalDestination.open>[1] = {}): 
   const destination = await LocalDestination.open(root, options);
   opened.push(destination);
   return destination;
-}
-async function listAll(destination: LocalDestination): Promise<IndexEntry[]> {
-  const entries: IndexEntry[] = [];
-  for await (const entry of destination.list()) entries.push(entry);
-  return entries.sort((a, b) => a.location.localeCompare(b.location));
 }
 const journalPath = () => path.join(root, '.rollkeeper', 'index.jsonl');
 async function journalLines(): Promise<string[]> {
@@ -33,6 +24,16 @@ async function dropLastCommit(): Promise<void> {
   const last = lines.findLastIndex((line) => line.includes('"op":"commit"'));
   lines.splice(last, 1);
   await fsp.writeFile(journalPath(), lines.join('\n') + '\n');
+}
+/** Store one file, then leave the folder as a kill -9 right after its rename would. */
+async function crashJustBeforeCommit(): Promise<{ data: Buffer; location: string }> {
+  const destination = await open();
+  const data = content(5000);
+  const { location } = await destination.put(itemFor(data), bodyOf(data));
+  await destination.close();
+  opened.pop();
+  await dropLastCommit();
+  return { data, location };
 }
 
 beforeEach(async () => {
@@ -81,32 +82,6 @@ describe('opening', () => {
     expect(await second.put(itemFor(data), bodyOf(data))).toEqual({ ...stored, deduplicated: true });
   });
 
-  it('lets one writer in at a time, and takes over a lock a dead process left', async () => {
-    await open();
-    const error = await LocalDestination.open(root).catch((e) => e);
-    expect(error).toBeInstanceOf(DestinationInUseError);
-    expect(error.message).toContain(`process ${process.pid}`);
-    await opened.pop()!.close();
-    // A crashed process on this host: a pid that cannot be alive.
-    await fsp.writeFile(
-      path.join(root, '.rollkeeper', 'lock'),
-      JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, startedAtMs: 0 }),
-    );
-    await open();
-  });
-
-  it('does not take over a lock held from another computer', async () => {
-    await (await open()).close();
-    opened.pop();
-    await fsp.writeFile(
-      path.join(root, '.rollkeeper', 'lock'),
-      JSON.stringify({ host: 'other-mac', pid: 1, startedAtMs: 0 }),
-    );
-    const error = await LocalDestination.open(root).catch((e) => e);
-    expect(error).toBeInstanceOf(DestinationInUseError);
-    expect(error.message).toContain('other-mac');
-  });
-
   it('opens read-only for verification without a lock', async () => {
     const writer = await open();
     const data = content(99);
@@ -120,24 +95,14 @@ describe('opening', () => {
 
 describe('crash recovery', () => {
   it('commits a file renamed into place just before a crash', async () => {
-    const destination = await open();
-    const data = content(5000);
-    const { location } = await destination.put(itemFor(data), bodyOf(data));
-    await destination.close();
-    opened.pop();
-    await dropLastCommit();
+    const { data, location } = await crashJustBeforeCommit();
     const reopened = await open();
     expect((await listAll(reopened)).map((e) => [e.location, e.hashes.sha256])).toEqual([[location, sha256(data)]]);
     expect((await journalLines()).at(-1)).toContain('"op":"commit"');
   });
 
   it('abandons an intent whose file never arrived, and can store that content again', async () => {
-    const destination = await open();
-    const data = content(5000);
-    const { location } = await destination.put(itemFor(data), bodyOf(data));
-    await destination.close();
-    opened.pop();
-    await dropLastCommit();
+    const { data, location } = await crashJustBeforeCommit();
     await fsp.rm(path.join(root, location));
     const reopened = await open();
     expect(await listAll(reopened)).toEqual([]);
@@ -201,40 +166,15 @@ describe('crash recovery', () => {
   });
 
   it('survives kill -9 at any point: every file is indexed and intact, nothing partial remains', async () => {
-    const script = path.join(import.meta.dirname, 'fixtures', 'put-until-killed.ts');
-    const reported: string[] = [];
-    for (let round = 0; round < 4; round += 1) {
-      const child = spawn(process.execPath, ['--import', 'tsx', script, root, String(round)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let stored = 0;
-      await new Promise<void>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (text: string) => {
-          for (const line of text.split('\n')) {
-            if (!line.startsWith('stored ')) continue;
-            reported.push(line.slice('stored '.length));
-            stored += 1;
-            if (stored === 10 + round * 7) {
-              child.removeAllListeners('exit');
-              child.on('exit', () => resolve());
-              // A random moment within the next few writes, so rounds land at different points.
-              setTimeout(() => child.kill('SIGKILL'), Math.random() * 8);
-            }
-          }
-        });
-      });
-    }
+    const reported = await putUntilKilled(
+      root,
+      4,
+      (round) => [String(round)],
+      (round) => 10 + round * 7,
+    );
     const destination = await open();
-    const entries = await listAll(destination);
-    const locations = new Set(entries.map((e) => e.location));
-    for (const location of reported) expect(locations.has(location)).toBe(true);
-    for (const entry of entries) expect((await destination.verify(entry.location)).status).toBe('ok');
-    expect(await destination.findStrays()).toEqual({ unindexedFiles: [], missingFiles: [] });
-    expect((await backupFiles(root)).length).toBe(entries.length);
-    expect(await fsp.readdir(path.join(root, '.rollkeeper', 'tmp'))).toEqual([]);
+    await expectConsistentAfterCrash(root, destination, reported);
+    expect((await backupFiles(root)).length).toBe((await listAll(destination)).length);
   });
 });
 
@@ -246,48 +186,23 @@ describe('a crash at every single file-system step of a write', () => {
    * every call of three puts covers each gap: temp write, fsync, intent, rename, commit.
    */
   it('always reopens to a consistent folder', async () => {
-    const still = content(70_000);
-    const video = content(90_000);
-    const group = { assetId: 'live', assetName: 'IMG_0007.HEIC' };
-    const items = [
-      { item: itemFor(still, { ...group, fileName: 'IMG_0007.HEIC' }), data: still },
-      { item: itemFor(video, { ...group, fileName: 'IMG_0007.MOV', role: 'live-video' }), data: video },
-      { item: itemFor(still, { assetId: 'dup', assetName: 'IMG_0100.HEIC', fileName: 'IMG_0100.HEIC' }), data: still },
-    ];
-    let totalSteps = 0;
-    for (let steps = 0; steps < 1000; steps += 1) {
-      await fsp.rm(root, { recursive: true, force: true });
-      await fsp.mkdir(root);
-      const frozen = freezingFs(nodeFs, steps);
-      const confirmed: string[] = [];
-      const run = (async () => {
-        const destination = await LocalDestination.open(root, { fs: frozen.fs });
+    const items = livePhotoAndTwin();
+    const totalSteps = await sweepCrashPoints({
+      root,
+      maxSteps: 1000,
+      work: async (destination, confirmed) => {
         for (const { item, data } of items)
           confirmed.push((await destination.put(item, bodyOf(data, 16_384))).location);
-      })();
-      await Promise.race([run, frozen.whenFrozen]);
-      if (!frozen.isFrozen()) {
-        totalSteps = steps;
-        await frozen.closeLeftovers();
-        break; // every step has been a crash point
-      }
-      await frozen.closeLeftovers();
-      // The "dead" process's lock: its pid is ours, so remove it as the OS would with the process.
-      await fsp.rm(path.join(root, '.rollkeeper', 'lock'), { force: true });
-      const reopened = await LocalDestination.open(root);
-      const entries = await listAll(reopened);
-      for (const location of confirmed) expect(entries.map((e) => e.location)).toContain(location);
-      for (const entry of entries) expect((await reopened.verify(entry.location)).status).toBe('ok');
-      expect(await reopened.findStrays()).toEqual({ unindexedFiles: [], missingFiles: [] });
-      expect(await fsp.readdir(path.join(root, '.rollkeeper', 'tmp'))).toEqual([]);
-      // And it keeps working: all three stored, the Live Photo's halves under one stem.
-      for (const { item, data } of items) await reopened.put(item, bodyOf(data));
-      expect((await listAll(reopened)).map((e) => e.location)).toEqual([
-        '2024/05/IMG_0007.HEIC',
-        '2024/05/IMG_0007.MOV',
-      ]);
-      await reopened.close();
-    }
+      },
+      afterReopen: async (reopened) => {
+        // It keeps working: all three stored, the Live Photo's halves under one stem.
+        for (const { item, data } of items) await reopened.put(item, bodyOf(data));
+        expect((await listAll(reopened)).map((e) => e.location)).toEqual([
+          '2024/05/IMG_0007.HEIC',
+          '2024/05/IMG_0007.MOV',
+        ]);
+      },
+    });
     expect(totalSteps).toBeGreaterThan(20);
   });
 });
