@@ -11,7 +11,7 @@ import { resolveInside, safeNameParts } from '../safe-name';
 import type { DiskNames } from './disk-names';
 import { dateFolder, groupFileName, groupStem, type DefaultOffset } from './layout';
 import type { LocalFs } from './local-fs';
-import { groupKeyOf, type LocalIndex } from './local-index';
+import { sameAsset, type AssetRef, type LocalIndex } from './local-index';
 
 export interface PlannedLocation {
   /** `2024/05` or `Unknown date`. */
@@ -40,26 +40,25 @@ export class NamePlanner {
    * group's stem in the index, so the next file of the same asset lands beside this one.
    */
   async plan(item: PutItem): Promise<PlannedLocation> {
-    const key = groupKeyOf(item);
     // A group keeps the folder of its first file, so its files stay together even if a later
     // file's capture time is read differently.
-    const group = this.index.group(key) ?? { folder: dateFolder(item.captureTime, this.defaultOffset), stem: '' };
+    const group = this.index.group(item) ?? { folder: dateFolder(item.captureTime, this.defaultOffset), stem: '' };
     const folderPath = await this.prepareFolder(group.folder);
     let stem = group.stem;
     if (stem === '') {
-      stem = await this.chooseStem(group.folder, safeNameParts(item.assetName).stem, key);
-      this.index.claimStem(group.folder, stem, key);
+      stem = await this.chooseStem(group.folder, safeNameParts(item.assetName).stem, item);
+      this.index.claimStem(group.folder, stem, item);
     }
     const name = await this.chooseName(group.folder, stem, item.role, safeNameParts(item.fileName).extension);
     return { folder: group.folder, folderPath, stem, name, location: `${group.folder}/${name}` };
   }
 
   /** The first `base`, `base (1)`, `base (2)`… no other asset's file in `folder` uses. */
-  private async chooseStem(folder: string, base: string, key: string): Promise<string> {
+  private async chooseStem(folder: string, base: string, asset: AssetRef): Promise<string> {
     for (let collision = 0; collision < 100_000; collision += 1) {
       const stem = groupStem(base, collision);
       const owner = this.index.stemOwner(folder, stem);
-      if (owner !== undefined && owner !== key) continue;
+      if (owner !== undefined && !sameAsset(owner, asset)) continue;
       if (await this.diskNames.stemTaken(folder, stem)) continue;
       return stem;
     }
