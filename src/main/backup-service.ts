@@ -108,7 +108,10 @@ export class BackupService {
     }
     await this.deps.scanned(udid);
     const catalog = this.deps.catalog();
-    const { destination, id } = await openDestination(settings.destination.path, catalog);
+    const { destination, id } = await openDestination(settings.destination.path, catalog, {
+      // A lock taken over from a computer that went silent: worth a line in the app's log.
+      onNotice: (message) => console.warn(`Rollkeeper: ${message}`),
+    });
     const info = session.info;
     const started = new Promise<BackupRun>((resolve, reject) => {
       backupPhone({

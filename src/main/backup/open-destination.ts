@@ -17,13 +17,19 @@ export interface OpenedDestination {
 export async function openDestination(
   dest: string,
   catalog: Catalog,
-  options: { readOnly?: boolean; expectExisting?: boolean } = {},
+  options: {
+    readOnly?: boolean;
+    expectExisting?: boolean;
+    /** Told, in words for a person, when the folder's lock is taken over from a silent holder or lost. */
+    onNotice?: (message: string) => void;
+  } = {},
 ): Promise<OpenedDestination> {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dest) || /^jotta:/i.test(dest)) throw new UnknownDestinationError(dest);
   const root = path.resolve(dest);
   const local = await LocalDestination.open(root, {
     readOnly: options.readOnly,
     expectExisting: options.expectExisting,
+    onNotice: options.onNotice,
   });
   // A read-only open of a folder that never held a backup has no marker id: nothing to register.
   if (local.id) catalog.destinations.upsert(local.id, local.kind, root);

@@ -1,6 +1,6 @@
 import { type OpenedDestination, openDestination } from '../backup/open-destination';
 import { Catalog } from '../catalog/database';
-import { type ParsedArgs, UsageError } from './command';
+import { type CliContext, type ParsedArgs, UsageError } from './command';
 
 /**
  * For commands that take `--to DEST`: checks the option, opens the catalog in the data folder
@@ -8,14 +8,18 @@ import { type ParsedArgs, UsageError } from './command';
  */
 export async function withDestination<T>(
   values: ParsedArgs['values'],
-  dataDir: string,
-  options: Parameters<typeof openDestination>[2],
+  ctx: CliContext,
+  options: Omit<NonNullable<Parameters<typeof openDestination>[2]>, 'onNotice'>,
   work: (catalog: Catalog, opened: OpenedDestination) => Promise<T>,
 ): Promise<T> {
   if (typeof values.to !== 'string' || values.to === '') throw new UsageError('--to DEST is required');
-  const catalog = Catalog.openInDataDir(dataDir);
+  const catalog = Catalog.openInDataDir(ctx.dataDir);
   try {
-    const opened = await openDestination(values.to, catalog, options);
+    const onNotice = (message: string) => {
+      ctx.say(message);
+      ctx.emit({ event: 'notice', message });
+    };
+    const opened = await openDestination(values.to, catalog, { ...options, onNotice });
     try {
       return await work(catalog, opened);
     } finally {

@@ -59,6 +59,31 @@ describe('rollkeeper backup / status / verify input', () => {
     expect(await readdir(empty)).toEqual([]);
   });
 
+  it('takes over the lock a silent computer left on the folder, and says so', async () => {
+    const { mkdir, utimes, writeFile } = await import('node:fs/promises');
+    const { LocalDestination } = await import('../../../src/main/destinations/local/local-destination');
+    const folder = await mkdtemp(path.join(dir, 'nas-'));
+    await (await LocalDestination.open(folder)).close();
+    // A laptop crashed mid-backup 10 minutes ago (its pid cannot be checked from here).
+    const lock = path.join(folder, '.rollkeeper', 'lock');
+    await mkdir(path.dirname(lock), { recursive: true });
+    const then = Date.now() - 10 * 60_000;
+    await writeFile(
+      lock,
+      JSON.stringify({ host: 'old-laptop', pid: 4242, token: 'x', startedAtMs: then, heartbeatAtMs: then }) + '\n',
+    );
+    await utimes(lock, new Date(then), new Date(then));
+    const result = await run('verify', '--to', folder, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const notices = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; message?: string })
+      .filter((e) => e.event === 'notice');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.message).toMatch(/old-laptop/);
+  });
+
   it('status of a missing folder says it is not available', async () => {
     const result = await run('status', '--to', path.join(dir, 'no-such-folder'), '--json');
     expect(result.code).toBe(1);

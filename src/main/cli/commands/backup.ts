@@ -45,7 +45,7 @@ export const backupCommand: Command = {
     const waitSeconds = intOption(values.wait, 'wait', { max: 3600 }) ?? 10;
     const udid = typeof values.udid === 'string' ? values.udid : undefined;
 
-    return withDestination(values, ctx.dataDir, {}, async (catalog, { destination, id }) => {
+    return withDestination(values, ctx, {}, async (catalog, { destination, id }) => {
       const watcher = new DeviceWatcher();
       try {
         // usbmuxd missing is the likelier story than "no iPhone" when the watcher cannot listen.

@@ -25,7 +25,7 @@ export const statusCommand: Command = {
   ].join('\n'),
   options: { to: { type: 'string' } },
   async run({ values }, ctx) {
-    return withDestination(values, ctx.dataDir, { readOnly: true }, async (catalog, { destination, id }) => {
+    return withDestination(values, ctx, { readOnly: true }, async (catalog, { destination, id }) => {
       const counts = id
         ? catalog.copies.countByState(id)
         : { unknown: 0, copying: 0, copied: 0, verified: 0, failed: 0, missing: 0 };

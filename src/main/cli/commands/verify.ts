@@ -20,7 +20,7 @@ export const verifyCommand: Command = {
   ].join('\n'),
   options: { to: { type: 'string' } },
   async run({ values }, ctx) {
-    return withDestination(values, ctx.dataDir, { expectExisting: true }, async (catalog, { destination, id }) => {
+    return withDestination(values, ctx, { expectExisting: true }, async (catalog, { destination, id }) => {
       const summary = await verifyDestination({
         catalog,
         destination,
