@@ -243,22 +243,38 @@ const WRITE_BATCH_BYTES = 1024 * 1024;
  * Passes the phone's bytes through in batches of about WRITE_BATCH_BYTES, noting a read failure
  * (the destination may rewrap it, and the pipeline must tell a pulled cable from a full disk)
  * and the end of the phone's stream.
+ *
+ * The phone's chunks are recycled (PhoneFiles.read): each is valid only until the next one is
+ * asked for. A chunk of WRITE_BATCH_BYTES or more, arriving with no batch pending, passes through
+ * with no copy (as does the rest of one that completed a batch, if that big): the destination is
+ * done with it before it asks this generator for more, so the contract carries over. Smaller
+ * pieces are kept past the source's next `next()` to be batched, so they are copied, into one
+ * batch buffer that is itself reused from batch to batch under the same contract.
  */
 async function* remember(
   source: AsyncIterable<Uint8Array>,
   onError: (error: unknown) => void,
   onEnd: () => void,
 ): AsyncIterable<Uint8Array> {
-  let parts: Uint8Array[] = [];
+  let batch: Buffer | undefined;
   let pending = 0;
   try {
     for await (const chunk of source) {
-      parts.push(chunk);
-      pending += chunk.byteLength;
-      if (pending >= WRITE_BATCH_BYTES) {
-        yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, pending);
-        parts = [];
-        pending = 0;
+      let at = 0;
+      while (at < chunk.byteLength) {
+        if (pending === 0 && chunk.byteLength - at >= WRITE_BATCH_BYTES) {
+          yield at === 0 ? chunk : chunk.subarray(at);
+          break;
+        }
+        batch ??= Buffer.allocUnsafe(WRITE_BATCH_BYTES);
+        const n = Math.min(WRITE_BATCH_BYTES - pending, chunk.byteLength - at);
+        batch.set(chunk.subarray(at, at + n), pending);
+        pending += n;
+        at += n;
+        if (pending === WRITE_BATCH_BYTES) {
+          yield batch;
+          pending = 0;
+        }
       }
     }
   } catch (error) {
@@ -266,7 +282,7 @@ async function* remember(
     throw error;
   }
   onEnd();
-  if (pending > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, pending);
+  if (pending > 0) yield batch!.subarray(0, pending);
 }
 
 function messageOf(error: unknown): string {

@@ -26,7 +26,7 @@ export interface PhoneFilesOptions {
   connections?: number;
   /** Files read at once on one connection (its requests are pipelined). Default 1. */
   filesPerConnection?: number;
-  /** FILE_READs kept in flight per file. Default 3 (see AfcReadStream). */
+  /** FILE_READs kept in flight per file. Default 3 (see AfcChunkReader). */
   readAhead?: number;
 }
 
@@ -52,6 +52,12 @@ export class PhoneFiles {
    * the pool. Up to `expectedSize + 1` bytes are asked for, so a file that grew since it was
    * listed delivers one byte too many and the destination refuses it, instead of the first
    * `expectedSize` bytes being stored as if they were the whole file.
+   *
+   * The body is a recycling reader (AfcClient.readChunks): **each chunk is valid only until
+   * `consume` asks for the next one** (or the iteration ends): its buffer then takes a later
+   * reply. `consume` must be done with a chunk (hashed, written and the write awaited) before
+   * it asks for the next, and copy whatever it keeps longer (file-copier.ts `remember` does).
+   * The body's failures (typed as the AFC client's) surface when `consume` iterates.
    */
   async read<T>(
     path: string,
@@ -60,15 +66,11 @@ export class PhoneFiles {
     consume: (body: AsyncIterable<Uint8Array> & { destroy(error?: Error): void }) => Promise<T>,
   ): Promise<T> {
     return this.pool.use(async (client) => {
-      const stream = client.createReadStream(afcPath(path), { end: expectedSize, readAhead: this.readAhead, signal });
-      // The consumer sees any failure when it iterates (an errored stream throws its error).
-      // Before it starts (the destination may still be checking its free space) an abort would
-      // otherwise be an 'error' event with no listener: an unhandled error.
-      stream.on('error', () => undefined);
+      const body = client.readChunks(afcPath(path), { end: expectedSize, readAhead: this.readAhead, signal });
       try {
-        return await consume(stream);
+        return await consume(body);
       } finally {
-        stream.destroy();
+        body.destroy();
       }
     });
   }

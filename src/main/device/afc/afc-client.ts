@@ -7,6 +7,8 @@ import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../errors';
 import { AfcConnection, type AfcConnectionOptions } from './afc-connection';
 import { AfcError, AfcInvalidPathError } from './errors';
+import { AfcChunkReader, ChunkBufferPool } from './chunk-reader';
+import type { AfcReadOptions } from './read-pipeline';
 import { AfcReadStream, type AfcReadStreamOptions } from './read-stream';
 import {
   AfcFileMode,
@@ -71,10 +73,13 @@ const WRITE_CHUNK_SIZE = 1024 * 1024;
 export class AfcClient {
   private readonly connection: AfcConnection;
   readonly chunkSize: number;
+  /** Free buffers of chunkSize that readChunks readers pass on to one another. */
+  private readonly chunkBuffers: ChunkBufferPool;
 
   constructor(socket: Duplex, options: AfcClientOptions = {}) {
     this.connection = new AfcConnection(socket, options);
     this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.chunkBuffers = new ChunkBufferPool(this.chunkSize);
   }
 
   /** True once the connection has dropped or been closed. */
@@ -156,9 +161,11 @@ export class AfcClient {
   /**
    * `read` without joining the reply: the bytes as the reply's own buffers (one per 4 MiB, see
    * frame-receiver.ts), never reused by the client. An empty array means end of file.
+   * `target` (at least `length` bytes): the buffer the payload is received into instead, as
+   * `[target.subarray(0, n)]`; do not touch it until this settles (bytes may land in it until then).
    */
-  async readParts(handle: AfcHandle, length: number): Promise<Buffer[]> {
-    const frame = await this.connection.request(AfcOp.FILE_READ, u64s(handle, BigInt(length)));
+  async readParts(handle: AfcHandle, length: number, target?: Buffer): Promise<Buffer[]> {
+    const frame = await this.connection.request(AfcOp.FILE_READ, u64s(handle, BigInt(length)), undefined, target);
     let parts: Buffer[];
     if (frame.operation === AfcOp.DATA && frame.params.length === 0) parts = frame.data;
     else {
@@ -260,6 +267,19 @@ export class AfcClient {
    */
   createReadStream(path: string, options: AfcReadStreamOptions = {}): AfcReadStream {
     return new AfcReadStream(this, path, { chunkSize: this.chunkSize, ...options });
+  }
+
+  /**
+   * The file's bytes as chunks read into a ring of readAhead + 1 recycled buffers of chunkSize
+   * (no fresh memory per FILE_READ; the buffers pass from one file to the next through this
+   * client's pool). **Each chunk is valid only until the consumer asks for the next one** (or
+   * the iteration ends or the reader is destroyed); copy what you keep longer.
+   * Options and behaviour otherwise as createReadStream (see AfcChunkReader).
+   */
+  readChunks(path: string, options: AfcReadOptions = {}): AfcChunkReader {
+    const chunkSize = options.chunkSize ?? this.chunkSize;
+    const pool = chunkSize <= this.chunkBuffers.size ? this.chunkBuffers : undefined;
+    return new AfcChunkReader(this, path, { ...options, chunkSize }, pool);
   }
 
   /** One request whose reply must be `expected` or a STATUS; returns the reply body. */

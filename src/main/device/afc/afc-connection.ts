@@ -6,7 +6,10 @@
  *
  * Receiving: on a socket from usbmux Connect (a direct-read socket) the frames' payloads are read
  * straight into their own buffers (see frame-receiver.ts); on any other Duplex, 'data' chunks are
- * copied into them. Either way a reply's buffers belong to its caller and are never reused.
+ * copied into them. Either way a reply's buffers belong to its caller and are never reused by
+ * the connection. A request may give the buffer its reply's payload should land in (`replyTarget`):
+ * a recycling reader (chunk-reader.ts) reads every FILE_READ into a small ring of buffers instead
+ * of fresh memory (fresh memory costs page faults and garbage collection: bench/afc-read.ts).
  *
  * Failure handling: a malformed frame fails the connection with ProtocolError; a closed or reset
  * socket fails it with DeviceDisconnectedError. Either way every pending and later request is
@@ -32,6 +35,8 @@ export interface AfcConnectionOptions {
 }
 
 interface Pending {
+  /** Where the reply's data part lands, if it fits (see AfcFrameReceiver). */
+  target: Buffer | undefined;
   resolve(frame: AfcFrame): void;
   reject(error: Error): void;
 }
@@ -89,14 +94,19 @@ export class AfcConnection {
   /**
    * Sends one request and resolves with its reply frame. Requests are written in call order.
    * `data` is the bulk part (FILE_WRITE); the socket's backpressure is honoured before it is sent.
+   * `replyTarget`: the buffer the reply's data part is received into when it fits (the frame's
+   * `data` is then `[replyTarget.subarray(0, dataLength)]`); the caller must not touch it until
+   * the reply settles, since bytes may land in it until then.
    */
-  async request(operation: bigint, params: Buffer, data?: Buffer): Promise<AfcFrame> {
+  async request(operation: bigint, params: Buffer, data?: Buffer, replyTarget?: Buffer): Promise<AfcFrame> {
     if (this.failure) throw this.failure;
     if (this.inFlight < this.maxInFlight && this.slotWaiters.length === 0) this.inFlight++;
     else await new Promise<void>((resolve, reject) => this.slotWaiters.push({ resolve, reject }));
     if (this.failure) throw this.failure;
     const packetNum = this.nextPacketNum++;
-    const reply = new Promise<AfcFrame>((resolve, reject) => this.pending.set(packetNum, { resolve, reject }));
+    const reply = new Promise<AfcFrame>((resolve, reject) =>
+      this.pending.set(packetNum, { target: replyTarget, resolve, reject }),
+    );
     if (!this.idleTimer) this.armIdleTimer();
     const header = encodeHeader(packetNum, operation, params.length, data?.length ?? 0);
     this.socket.cork();
@@ -156,11 +166,16 @@ export class AfcConnection {
     }
   }
 
-  /** Refuses a reply nobody waits for as soon as its header is in (before its body is allocated). */
-  private checkHeader(header: AfcHeader): void {
-    if (!this.pending.has(header.packetNum)) {
+  /**
+   * Refuses a reply nobody waits for as soon as its header is in (before its body is allocated);
+   * returns where its request wants the payload.
+   */
+  private checkHeader(header: AfcHeader): Buffer | undefined {
+    const waiter = this.pending.get(header.packetNum);
+    if (!waiter) {
       throw new ProtocolError(`AFC reply carries packet number ${header.packetNum}, which no request is waiting for.`);
     }
+    return waiter.target;
   }
 
   private deliver(frame: AfcFrame): void {

@@ -8,6 +8,11 @@
  *   returned, i.e. where the frame keeps them (usbmux/direct-read-socket.ts). A 4 MiB FILE_READ
  *   reply then lands in its own buffer with no copy in JavaScript and no 64 KiB buffer per read.
  *
+ * A request may also give the buffer its reply's payload should land in (`onHeader` returns it;
+ * a recycling reader's ring, see chunk-reader.ts): when the frame's data part fits, it is received
+ * into `target.subarray(0, dataLength)` as its one segment and nothing is allocated for it; a
+ * bigger data part falls back to allocation (the caller then sees a reply it did not ask for).
+ *
  * Safety: each header is validated (decodeHeader) and shown to `onHeader` as soon as its 40 bytes
  * are in, so a lying length or an unknown packet number fails before anything is allocated for
  * the frame; body buffers are then allocated in segments of at most SEGMENT_BYTES, one at a time
@@ -22,8 +27,11 @@ export const SEGMENT_BYTES = 4 * 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export interface AfcFrameHandlers {
-  /** A header arrived (already validated); throw to refuse the frame (e.g. unknown packet number). */
-  onHeader(header: AfcHeader): void;
+  /**
+   * A header arrived (already validated); throw to refuse the frame (e.g. unknown packet number).
+   * May return the buffer the frame's data part should land in (used only if it fits).
+   */
+  onHeader(header: AfcHeader): Buffer | undefined;
   /** A whole frame arrived; its buffers are the receiver's no more. */
   onFrame(frame: AfcFrame): void;
 }
@@ -37,6 +45,8 @@ export class AfcFrameReceiver {
   /** Bytes of the current params/data part not yet received. */
   private remaining = 0;
   private dataLength = 0;
+  /** Where the current frame's data part lands, when its request gave a buffer big enough. */
+  private dataTarget: Buffer | undefined;
   private params: Buffer = EMPTY;
   /** Completed segments of the current part. */
   private segments: Buffer[] = [];
@@ -106,6 +116,7 @@ export class AfcFrameReceiver {
       this.failed = error as Error;
       this.segments = [];
       this.segment = undefined;
+      this.dataTarget = undefined;
       throw error;
     }
   }
@@ -113,11 +124,12 @@ export class AfcFrameReceiver {
   private startFrame(): void {
     this.headerFilled = 0;
     const header = decodeHeader(this.headerBytes, this.maxFrameBytes);
-    this.handlers.onHeader(header);
+    const target = this.handlers.onHeader(header);
     this.header = header;
     // Both lengths are proven <= maxFrameBytes, so Number() is exact.
     const paramsLength = Number(header.thisLength) - AFC_HEADER_SIZE;
     this.dataLength = Number(header.entireLength - header.thisLength);
+    this.dataTarget = target && this.dataLength <= target.length ? target : undefined;
     this.params = EMPTY;
     if (paramsLength > 0) this.enter('params', paramsLength);
     else this.enterData();
@@ -135,7 +147,11 @@ export class AfcFrameReceiver {
 
   private currentSegment(): Buffer {
     if (!this.segment) {
-      this.segment = Buffer.allocUnsafe(Math.min(this.remaining, this.segmentBytes));
+      // The caller's buffer holds the whole data part (checked in startFrame): one segment.
+      this.segment =
+        this.phase === 'data' && this.dataTarget
+          ? this.dataTarget.subarray(0, this.dataLength)
+          : Buffer.allocUnsafe(Math.min(this.remaining, this.segmentBytes));
       this.segmentFilled = 0;
     }
     return this.segment;
@@ -169,6 +185,7 @@ export class AfcFrameReceiver {
     };
     this.phase = 'header';
     this.header = undefined;
+    this.dataTarget = undefined;
     this.params = EMPTY;
     this.handlers.onFrame(frame);
   }

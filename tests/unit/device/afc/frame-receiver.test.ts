@@ -123,3 +123,74 @@ describe('AfcFrameReceiver', () => {
     expect(() => rx.landed(9)).toThrow(RangeError);
   });
 });
+
+describe('AfcFrameReceiver with a target buffer from the request', () => {
+  /** A receiver whose request for packet 0 gave `target`; other packets gave none. */
+  function withTarget(frames: AfcFrame[], target: Buffer): AfcFrameReceiver {
+    return new AfcFrameReceiver(
+      1 << 20,
+      { onHeader: (header) => (header.packetNum === 0n ? target : undefined), onFrame: (frame) => frames.push(frame) },
+      SEGMENT,
+    );
+  }
+  const sameMemory = (part: Buffer, target: Buffer): boolean =>
+    part.buffer === target.buffer && part.byteOffset === target.byteOffset;
+
+  it('receives pushed data into the target as one segment (bigger than a segment), params apart', () => {
+    const frames: AfcFrame[] = [];
+    const target = Buffer.alloc(64, 0xaa);
+    const params = Buffer.alloc(8, 7);
+    const data = Buffer.from(Array.from({ length: 50 }, (_, i) => i));
+    const wire = Buffer.concat([encodeHeader(0n, AfcOp.DATA, 8, 50), params, data]);
+    const rx = withTarget(frames, target);
+    for (let at = 0; at < wire.length; at += 13) rx.push(wire.subarray(at, at + 13));
+    expect(frames).toHaveLength(1);
+    const [part, ...rest] = frames[0]!.data;
+    expect(rest).toHaveLength(0);
+    expect(sameMemory(part!, target)).toBe(true);
+    expect(part!.equals(data)).toBe(true);
+    expect(frames[0]!.params.equals(params)).toBe(true);
+    expect(frames[0]!.params.buffer).not.toBe(target.buffer);
+    expect(target.subarray(50).equals(Buffer.alloc(14, 0xaa))).toBe(true); // nothing past the frame
+  });
+
+  it('offers the target for in-place reads, bounded by the frame, and the next frame goes elsewhere', () => {
+    const frames: AfcFrame[] = [];
+    const target = Buffer.alloc(64);
+    const data = Buffer.alloc(40, 5);
+    const rx = withTarget(frames, target);
+    rx.push(encodeHeader(0n, AfcOp.DATA, 0, 40));
+    let place = rx.target()!;
+    expect(sameMemory(place, target)).toBe(true);
+    expect(place.length).toBe(40);
+    data.copy(place, 0, 0, 25);
+    rx.landed(25);
+    place = rx.target()!;
+    expect(place.byteOffset).toBe(target.byteOffset + 25);
+    expect(place.length).toBe(15);
+    data.copy(place, 0, 25);
+    rx.landed(15);
+    expect(sameMemory(frames[0]!.data[0]!, target)).toBe(true);
+    expect(frames[0]!.data[0]!.equals(data)).toBe(true);
+    // Packet 1's request gave no target: its body is allocated, the first frame's stays intact.
+    rx.push(encodeHeader(1n, AfcOp.DATA, 0, 10));
+    expect(rx.target()!.buffer).not.toBe(target.buffer);
+    rx.push(Buffer.alloc(10, 9));
+    expect(frames[1]!.data[0]!.equals(Buffer.alloc(10, 9))).toBe(true);
+    expect(frames[0]!.data[0]!.equals(data)).toBe(true);
+  });
+
+  it('falls back to allocation (in segments) when the frame is larger than the target, leaving it untouched', () => {
+    const frames: AfcFrame[] = [];
+    const target = Buffer.alloc(40, 0xaa);
+    const data = Buffer.from(Array.from({ length: 41 }, (_, i) => 100 + i));
+    const rx = withTarget(frames, target);
+    rx.push(encodeHeader(0n, AfcOp.DATA, 0, 41));
+    expect(rx.target()!.buffer).not.toBe(target.buffer);
+    expect(rx.target()!.length).toBe(SEGMENT);
+    rx.push(data);
+    expect(Buffer.concat(frames[0]!.data).equals(data)).toBe(true);
+    for (const part of frames[0]!.data) expect(part.buffer).not.toBe(target.buffer);
+    expect(target.equals(Buffer.alloc(40, 0xaa))).toBe(true);
+  });
+});
