@@ -154,7 +154,8 @@ async function rawRead(session: DeviceSession, files: PhoneFile[], inFlight = CO
       while (next < files.length) {
         const file = files[next++]!;
         await pool.use(async (client) => {
-          for await (const _chunk of client.createReadStream(`/${file.path}`)) {
+          // The reader the pipeline uses (recycled buffers), so the two differ only by what the pipeline adds.
+          for await (const _chunk of client.readChunks(`/${file.path}`)) {
             // drained
           }
         });
