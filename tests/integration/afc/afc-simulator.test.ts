@@ -4,61 +4,37 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AfcClient } from '../../../src/main/device/afc/afc-client';
 import { AfcPool } from '../../../src/main/device/afc/afc-pool';
-import { DeviceSession } from '../../../src/main/device/device-session';
+import type { DeviceSession } from '../../../src/main/device/device-session';
 import { DeviceDisconnectedError } from '../../../src/main/device/errors';
-import { UsbmuxClient } from '../../../src/main/device/usbmux/client';
-import { makeCameraRoll } from '../../../src/simulator/camera-roll/generate';
-import { PhoneSimulator } from '../../../src/simulator/phone-simulator';
+import type { PhoneSimulator } from '../../../src/simulator/phone-simulator';
 import type { SimulatedPhone } from '../../../src/simulator/simulated-phone';
+import { startRollPhone, walkDisk } from './roll-phone';
 
 const PEER = path.resolve('bench/lib/libimobiledevice-afc.py');
-let dir: string;
+let rig: Awaited<ReturnType<typeof startRollPhone>>;
 let media: string;
 let sim: PhoneSimulator;
 let phone: SimulatedPhone;
 let session: DeviceSession;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rk-afc-int-'));
-  media = path.join(dir, 'Media');
-  await makeCameraRoll(media, { seed: 'afc', photos: 12, videos: 2, live: 2, size: 'tiny' });
-  sim = await PhoneSimulator.start();
-  phone = sim.addPhone({ cameraRoll: media });
-  const usbmux = new UsbmuxClient({ address: sim.address });
-  const [device] = await usbmux.listDevices();
-  session = new DeviceSession(device!, usbmux);
-  expect((await session.refresh()).state).toBe('ready');
+  rig = await startRollPhone({ seed: 'afc', photos: 12, videos: 2, live: 2, size: 'tiny' });
+  ({ media, sim, phone, session } = rig);
 });
 
-afterAll(async () => {
-  session?.close();
-  await sim?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(async () => rig?.close());
 
 async function peer(...args: string[]): Promise<unknown> {
   const { stdout } = await promisify(execFile)('/usr/bin/python3', [PEER, ...args], {
     env: { ...process.env, USBMUXD_SOCKET_ADDRESS: sim.address },
   });
   return JSON.parse(stdout);
-}
-
-/** Every regular file under `root`, as AFC paths. */
-async function walkDisk(root: string, at = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(path.join(root, at), { withFileTypes: true })) {
-    const child = `${at}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await walkDisk(root, child)));
-    else if (entry.isFile()) out.push(child);
-  }
-  return out;
 }
 
 /** Every regular file, as our client sees the phone. */

@@ -5,55 +5,30 @@
  * buffers must really repeat, and a cable pull mid-read must end the read with a typed error.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeviceSession } from '../../../src/main/device/device-session';
+import type { DeviceSession } from '../../../src/main/device/device-session';
 import { DeviceDisconnectedError } from '../../../src/main/device/errors';
-import { UsbmuxClient } from '../../../src/main/device/usbmux/client';
-import { makeCameraRoll } from '../../../src/simulator/camera-roll/generate';
-import { PhoneSimulator } from '../../../src/simulator/phone-simulator';
 import type { SimulatedPhone } from '../../../src/simulator/simulated-phone';
+import { startRollPhone, walkDisk } from './roll-phone';
 
 const MiB = 1024 * 1024;
-let dir: string;
+let rig: Awaited<ReturnType<typeof startRollPhone>>;
 let media: string;
-let sim: PhoneSimulator;
 let phone: SimulatedPhone;
 let session: DeviceSession;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'rk-chunks-int-'));
-  media = path.join(dir, 'Media');
-  await makeCameraRoll(media, { seed: 'chunks', photos: 6, videos: 1, live: 1, size: 'tiny' });
-  await mkdir(path.join(media, 'DCIM/100APPLE'), { recursive: true });
-  // Several default-size (4 MiB) replies, the last one short.
-  await writeFile(path.join(media, 'DCIM/100APPLE/IMG_9000.MOV'), randomBytes(3 * 4 * MiB + 12_345));
-  sim = await PhoneSimulator.start();
-  phone = sim.addPhone({ cameraRoll: media });
-  const usbmux = new UsbmuxClient({ address: sim.address });
-  const [device] = await usbmux.listDevices();
-  session = new DeviceSession(device!, usbmux);
-  expect((await session.refresh()).state).toBe('ready');
+  rig = await startRollPhone({ seed: 'chunks', photos: 6, videos: 1, live: 1, size: 'tiny' }, async (media) => {
+    await mkdir(path.join(media, 'DCIM/100APPLE'), { recursive: true });
+    // Several default-size (4 MiB) replies, the last one short.
+    await writeFile(path.join(media, 'DCIM/100APPLE/IMG_9000.MOV'), randomBytes(3 * 4 * MiB + 12_345));
+  });
+  ({ media, phone, session } = rig);
 });
 
-afterAll(async () => {
-  session?.close();
-  await sim?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** Every regular file under `root`, as AFC paths. */
-async function walkDisk(root: string, at = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(path.join(root, at), { withFileTypes: true })) {
-    const child = `${at}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await walkDisk(root, child)));
-    else if (entry.isFile()) out.push(child);
-  }
-  return out;
-}
+afterAll(async () => rig?.close());
 
 describe('readChunks over usbmux (direct-read socket)', () => {
   it('reads every file of the roll byte-identical, as the backup asks (one byte past the size)', async () => {
