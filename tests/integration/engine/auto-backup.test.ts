@@ -97,10 +97,10 @@ describe('engine: backups through the contract, and auto-backup on re-plug', () 
     });
   });
 
-  it('says the run waits for the phone while the cable is out, and goes on when it is back', async () => {
+  /** The engine again, on a phone with a slow cable (50 ms a round trip), so a fault lands mid-run. */
+  const restartWithSlowPhone = async () => {
     await engine.close();
     await sim.close();
-    // A slow cable (50 ms a round trip), so the pull lands mid-run.
     sim = await PhoneSimulator.start({ socketPath: path.join(root, 'usbmuxd2'), stateDir: path.join(root, 'state2') });
     phone = sim.addPhone({ cameraRoll: DEMO_ROLL, name: 'Slow iPhone', latencyMs: 50 });
     const watcher = new DeviceWatcher({ usbmux: new UsbmuxClient({ address: sim.address }) });
@@ -108,16 +108,20 @@ describe('engine: backups through the contract, and auto-backup on re-plug', () 
     events.length = 0;
     engine.onEvent((m) => events.push(m));
     await engine.start();
+  };
+  const progress = () =>
+    events
+      .filter((e) => e.event === 'backup.progress')
+      .map((e) => e.payload as { filesDone: number; filesTotal: number });
+
+  it('says the run waits for the phone while the cable is out, and goes on when it is back', async () => {
+    await restartWithSlowPhone();
     const folder = mkdtempSync(path.join(root, 'backup-'));
     await dispatch(engine, 'settings.update', { destination: { type: 'local', path: folder } });
     await until(() => events.some((e) => e.event === 'library.scanned'));
 
     const started = await dispatch(engine, 'backup.start', { udid: phone.udid });
     expect(started).toMatchObject({ ok: true, result: { state: 'running', summary: null, error: null } });
-    const progress = () =>
-      events
-        .filter((e) => e.event === 'backup.progress')
-        .map((e) => e.payload as { filesDone: number; filesTotal: number });
     await until(() => progress().some((p) => p.filesDone > 0));
     expect(ended(phone.udid)).not.toContain('completed');
     phone.detach();
@@ -129,5 +133,23 @@ describe('engine: backups through the contract, and auto-backup on re-plug', () 
     expect(run.error).toBeNull();
     expect(run.summary!.failed).toBe(0);
     expect(run.summary!.copied + run.summary!.deduplicated).toBe(total);
+  });
+
+  it('says why a run stopped when the backup folder goes away mid-run (a NAS unmounted), and what to do', async () => {
+    await restartWithSlowPhone();
+    const folder = mkdtempSync(path.join(root, 'nas-'));
+    await dispatch(engine, 'settings.update', { destination: { type: 'local', path: folder } });
+    await until(() => events.some((e) => e.event === 'library.scanned'));
+    await dispatch(engine, 'backup.start', { udid: phone.udid });
+    await until(() => progress().some((p) => p.filesDone > 0));
+    rmSync(folder, { recursive: true, force: true });
+    await until(() => ['failed', 'completed'].some((s) => ended(phone.udid).includes(s)), 60_000);
+    const run = lastRun(phone.udid)!;
+    expect(run.state).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'destination.unavailable', hint: expect.stringMatching(/mount/) });
+    expect(run.error!.message).toContain(folder);
+    // What was verified before the folder went away is counted, and nothing more.
+    expect(run.summary!.copied).toBeGreaterThan(0);
+    expect(run.summary!.copied).toBeLessThan(progress().at(-1)!.filesTotal);
   });
 });

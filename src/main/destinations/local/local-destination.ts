@@ -25,12 +25,18 @@ import type {
   StoredObjectInfo,
 } from '../destination';
 import { hashStream } from '../content-hasher';
-import { DestinationFullError, DestinationIoError, DestinationReadOnlyError, LocationNotFoundError } from '../errors';
+import {
+  DestinationFullError,
+  DestinationIoError,
+  DestinationReadOnlyError,
+  DestinationUnavailableError,
+  LocationNotFoundError,
+} from '../errors';
 import { checkExpectedHashes, validatePutItem } from '../item-checks';
 import { verifyStoredCopy, type VerifyOutcome } from '../verify-copy';
 import { DiskNames } from './disk-names';
 import type { FolderLock } from './folder-lock';
-import { META_FOLDER } from './folder-marker';
+import { assertFolderPresent, META_FOLDER, readMarker } from './folder-marker';
 import { errnoOf, toDestinationError } from './fs-errors';
 import { GroupCommitter } from './group-commit';
 import type { IndexJournal, LocalIndexEntry } from './index-journal';
@@ -337,8 +343,31 @@ export class LocalDestination implements Destination {
 
   private async asWriteError(error: unknown, bytesNeeded: number): Promise<Error> {
     const code = errnoOf(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const gone = await this.vanished();
+      if (gone) return gone;
+    }
     const bytesFree = code === 'ENOSPC' || code === 'EDQUOT' ? await this.freeSpace().catch(() => null) : null;
     return toDestinationError(error, this.root, { bytesNeeded, bytesFree });
+  }
+
+  /**
+   * Why a write found no file or folder, when the backup itself went away while open: the folder
+   * is gone (a drive unplugged), or it is there but holds this backup no more (a network share
+   * unmounted leaves its mount point, empty). Null when the folder and its marker are still there.
+   */
+  private async vanished(): Promise<Error | null> {
+    try {
+      await assertFolderPresent(this.fs, this.root);
+    } catch (error) {
+      return error as Error;
+    }
+    const id = await readMarker(this.fs, this.root).catch(() => null);
+    if (id === this.id) return null;
+    return new DestinationUnavailableError(
+      this.root,
+      'the backup in it is not there any more. Was a drive unplugged or a network share unmounted while the backup ran?',
+    );
   }
 
   private absoluteOf(location: StoredLocation): string | null {

@@ -104,6 +104,25 @@ describe('faults through the file-system layer', () => {
     expect(await backupFiles(root)).toEqual([]);
     await destination.close();
   });
+
+  it.each([
+    ['the folder is gone (a drive unplugged)', (folder: string) => fsp.rm(folder, { recursive: true, force: true })],
+    [
+      'the folder is there but empty (a share unmounted leaves its mount point)',
+      (folder: string) => fsp.rm(path.join(folder, '.rollkeeper'), { recursive: true, force: true }),
+    ],
+  ])('the backup vanishing while open: %s → unavailable, naming the folder', async (_case, vanish) => {
+    const destination = await LocalDestination.open(root);
+    const first = content(3000);
+    await destination.put(itemFor(first), bodyOf(first, 1000));
+    await vanish(root);
+    const data = content(5000);
+    const error = await destination.put(itemFor(data), bodyOf(data, 500)).catch((e) => e);
+    expect(error).toBeInstanceOf(DestinationUnavailableError);
+    expect((error as Error).message).toContain(root);
+    expect((error as DestinationUnavailableError).hint).toMatch(/mount the network share/);
+    await destination.close().catch(() => undefined);
+  });
 });
 
 /**
